@@ -1,0 +1,143 @@
+"""The ``partnermatch`` command line: a thin layer over :mod:`matcher`.
+
+Commands from the other packages (``simulate`` and ``train`` from ``training``, ``serve`` from
+``api``) plug in through the ``partnermatch.commands`` entry-point group, so the core library
+never imports them (DESIGN.md section 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from matcher.ingest import IngestError, IngestReport, ingest
+from matcher.settings import get_settings
+from matcher.store import Store
+
+app = typer.Typer(
+    help="partnermatch: find the right partner for a deal, a customer or a recruiting drive.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+ingest_app = typer.Typer(help="Load partner or outcome files (CSV or JSONL) into the store.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+console = Console(stderr=True, soft_wrap=True)
+MAX_PROBLEMS_SHOWN = 50
+
+
+class _Kind(str, Enum):
+    partners = "partners"
+    outcomes = "outcomes"
+
+
+def progress_bar() -> Progress:
+    """The progress bar every long-running command shows (on stderr, so stdout stays data)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    )
+
+
+def open_store() -> Store:
+    """The store named by the settings (``PARTNERMATCH_HOME`` / ``PARTNERMATCH_DATABASE_URL``)."""
+    return Store.from_settings(get_settings())
+
+
+def _ingest_command(kind: _Kind, path: Path, skip_invalid: bool, rejects: Path | None) -> None:
+    store = open_store()
+    with progress_bar() as progress:
+        task = progress.add_task(f"ingest {kind.value}", total=None)
+        try:
+            report = ingest(
+                store,
+                kind.value,
+                path,
+                skip_invalid=skip_invalid,
+                rejects_path=rejects,
+                chunk_rows=get_settings().ingest_chunk_rows,
+                progress=lambda rows: progress.update(task, completed=rows),
+            )
+        except IngestError as error:
+            console.print(f"[red]error:[/red] {error}. Nothing was loaded.")
+            raise typer.Exit(code=2) from None
+    _print_report(report, skip_invalid)
+    if not report.committed:
+        raise typer.Exit(code=1)
+
+
+def _print_report(report: IngestReport, skip_invalid: bool) -> None:
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        console.print(f"{report.path.name}: {problem}", highlight=False)
+    if len(report.problems) > MAX_PROBLEMS_SHOWN:
+        console.print(f"... and {len(report.problems) - MAX_PROBLEMS_SHOWN} more problems")
+    if report.rejects_path:
+        console.print(f"rejected rows and their reasons: {report.rejects_path}")
+    if not report.committed:
+        console.print(
+            f"[red]{report.rows_rejected} of {report.rows_read} rows have problems; nothing was "
+            "loaded.[/red] Fix them, or load the good rows with --skip-invalid."
+        )
+    else:
+        skipped = f", {report.rows_rejected} rejected" if skip_invalid and report.problems else ""
+        console.print(f"loaded {report.rows_loaded} {report.kind} from {report.path.name}{skipped}")
+
+
+@ingest_app.command("partners")
+def ingest_partners(
+    path: Path = typer.Argument(..., help="partners.csv or partners.jsonl (DESIGN.md 3.1)"),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Load good rows, reject bad ones."),
+    rejects: Path | None = typer.Option(None, help="Write rejected rows with reasons here."),
+) -> None:
+    """Load or update partners (by partner_id). A file with any bad row changes nothing."""
+    _ingest_command(_Kind.partners, path, skip_invalid, rejects)
+
+
+@ingest_app.command("outcomes")
+def ingest_outcomes(
+    path: Path = typer.Argument(..., help="outcomes.csv or outcomes.jsonl (DESIGN.md 3.2)"),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Load good rows, reject bad ones."),
+    rejects: Path | None = typer.Option(None, help="Write rejected rows with reasons here."),
+) -> None:
+    """Load or update deal outcomes (by deal_id + partner_id); partners must be loaded first."""
+    _ingest_command(_Kind.outcomes, path, skip_invalid, rejects)
+
+
+@app.command()
+def status() -> None:
+    """Where the state lives and what it holds."""
+    settings = get_settings()
+    store = open_store()
+    typer.echo(f"home: {settings.home.resolve()}")
+    typer.echo(f"database: {settings.resolved_database_url}")
+    typer.echo(f"partners: {store.count_partners()}")
+    typer.echo(f"outcomes: {store.count_outcomes()}")
+
+
+def _load_plugins() -> None:
+    """Add the commands other packages register under ``partnermatch.commands``."""
+    for entry_point in sorted(entry_points(group="partnermatch.commands"), key=lambda e: e.name):
+        try:
+            register = entry_point.load()
+        except ImportError as error:  # a broken plugin must not take the core commands down
+            logging.getLogger(__name__).warning("commands from %s unavailable: %s", entry_point.name, error)
+            continue
+        register(app)
+
+
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+_load_plugins()

@@ -1,0 +1,319 @@
+"""The fixed data contracts of DESIGN.md 3.1–3.5 as pydantic models, with normalisation.
+
+Rows arrive from CSV (``;``-separated lists, blanks for missing values), JSONL (arrays, nulls)
+or HTTP JSON; every one of them passes through these models, so a partner is stored, filtered
+and scored in one canonical form whatever its source. A missing value stays ``None`` (unknown),
+never zero: scores treat unknown differently from "none".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from matcher import taxonomy
+
+MAX_DESCRIPTION_CHARS = 5_000
+MAX_NAME_CHARS = 200
+MAX_TAG_CHARS = 200
+MAX_LIST_ITEMS = 200
+_PARTNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def _partner_id(value: Any) -> Any:
+    """Ids appear in URLs and files: 1–64 letters, digits, ``.``, ``_``, ``:``, ``-``.
+
+    CSV readers may hand over numbers; an id is text, and ``"007"`` must stay ``"007"``.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and not _PARTNER_ID.fullmatch(value.strip()):
+        raise ValueError(
+            f"{value!r} is not a valid id: use 1-64 letters, digits, '.', '_', ':' or '-', "
+            "starting with a letter or digit"
+        )
+    return value.strip() if isinstance(value, str) else value
+
+
+PartnerId = Annotated[str, BeforeValidator(_partner_id)]
+
+
+def _split_list(value: Any) -> Any:
+    """Accept a list, a ``;``-separated string (CSV) or a blank; drop empty items and duplicates."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(";")
+    if isinstance(value, (list, tuple)):
+        items = [item.strip() if isinstance(item, str) else item for item in value]
+        return list(dict.fromkeys(item for item in items if item not in ("", None)))
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    """CSV writes a missing value as an empty string; it means unknown."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS)]
+TagList = Annotated[list[Tag], BeforeValidator(_split_list), Field(max_length=MAX_LIST_ITEMS)]
+Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
+Share = Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_blank_to_none)]
+Percent = Annotated[Annotated[float, Field(ge=0, le=100)] | None, BeforeValidator(_blank_to_none)]
+Money = Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
+Text = Annotated[
+    Annotated[str, Field(max_length=MAX_DESCRIPTION_CHARS)] | None, BeforeValidator(_blank_to_none)
+]
+
+
+class Certification(BaseModel):
+    """A vendor certification a partner holds: display name, normalised key, certified holders."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=MAX_TAG_CHARS)
+    key: str
+    holders: int | None = Field(default=None, ge=0)
+
+    @classmethod
+    def parse(cls, value: Any) -> Certification:
+        """Read ``"Name"``, ``"Name:holders"`` or a mapping ``{"name": ..., "holders": ...}``."""
+        if isinstance(value, Certification):
+            return value
+        if isinstance(value, dict):
+            name, holders = str(value.get("name", "")), value.get("holders")
+        else:
+            name, separator, count = str(value).rpartition(":")
+            if not separator or not count.strip().isdigit():
+                name, holders = str(value), None
+            else:
+                holders = int(count)
+        name = " ".join(name.split())
+        return cls(name=name, key=taxonomy.certification_key(name), holders=holders)
+
+
+def _parse_certifications(value: Any) -> list[Certification]:
+    certifications: dict[str, Certification] = {}
+    for item in _split_list(value):
+        certification = Certification.parse(item)
+        certifications.setdefault(certification.key, certification)
+    return list(certifications.values())
+
+
+Certifications = Annotated[
+    list[Certification], BeforeValidator(_parse_certifications), Field(max_length=MAX_LIST_ITEMS)
+]
+
+
+def _normalised(normalise: Any) -> BeforeValidator:
+    """A before-validator applying a taxonomy normaliser to one optional value."""
+
+    def apply(value: Any) -> Any:
+        value = _blank_to_none(value)
+        return normalise(value) if isinstance(value, str) else value
+
+    return BeforeValidator(apply)
+
+
+def _normalised_list(normalise: Any, *, expands: bool = False) -> BeforeValidator:
+    """A before-validator applying a taxonomy normaliser to every item of a list, keeping order."""
+
+    def apply(value: Any) -> Any:
+        items = _split_list(value)
+        if not isinstance(items, list):
+            return items
+        normalised: list[Any] = []
+        for item in items:
+            if not isinstance(item, str):
+                normalised.append(item)
+            elif expands:
+                normalised.extend(normalise(item))
+            else:
+                normalised.append(normalise(item))
+        return list(dict.fromkeys(normalised))
+
+    return BeforeValidator(apply)
+
+
+PartnerType = Annotated[str, _normalised(taxonomy.normalise_partner_type)]
+Industry = Annotated[str | None, _normalised(taxonomy.normalise_industry)]
+Country = Annotated[str | None, _normalised(taxonomy.normalise_country)]
+Segment = Annotated[str | None, _normalised(taxonomy.normalise_segment)]
+Tier = Annotated[str | None, _normalised(taxonomy.normalise_tier)]
+Languages = Annotated[list[str], _normalised_list(taxonomy.normalise_language)]
+Countries = Annotated[list[str], _normalised_list(taxonomy.normalise_countries, expands=True)]
+Industries = Annotated[list[str], _normalised_list(taxonomy.normalise_industry)]
+Segments = Annotated[list[str], _normalised_list(taxonomy.normalise_segment)]
+PartnerTypes = Annotated[list[str], _normalised_list(taxonomy.normalise_partner_type)]
+
+
+def _normalise_asset(asset: str) -> str:
+    kind, name = taxonomy.asset_kind(asset)
+    return f"{kind}:{name}"
+
+
+Assets = Annotated[list[str], _normalised_list(_normalise_asset), Field(max_length=MAX_LIST_ITEMS)]
+
+
+class PartnerProfile(BaseModel):
+    """What a partner says about itself and what the vendor knows without performance history.
+
+    Shared by :class:`Partner` (an existing partner) and :class:`Prospect` (a candidate).
+    """
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    PUBLIC_FIELDS: ClassVar[tuple[str, ...]] = (
+        "partner_id",
+        "name",
+        "partner_type",
+        "description",
+        "specialisms",
+        "languages",
+        "industries",
+        "certifications",
+        "countries",
+        "tier",
+        "assets",
+    )
+
+    partner_id: PartnerId
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    partner_type: PartnerType
+    description: Text = None
+    specialisms: TagList = []
+    languages: Languages = []
+    industries: Industries = []
+    certifications: Certifications = []
+    countries: Countries = []
+    segments: Segments = []
+    tier: Tier = None
+    employees: Count = None
+    certified_staff: Count = None
+    customers: Count = None
+    active_projects: Count = None
+    max_projects: Count = None
+    training_completion: Share = None
+    deal_registrations_12m: Count = None
+    last_active: Annotated[date | None, BeforeValidator(_blank_to_none)] = None
+    dedicated_manager: Annotated[bool | None, BeforeValidator(_blank_to_none)] = None
+    assets: Assets = []
+
+    def public(self) -> dict[str, Any]:
+        """The fields a customer-facing surface (the in-app widget) may show."""
+        public = self.model_dump(include=set(self.PUBLIC_FIELDS), mode="json")
+        public["certifications"] = [certification.name for certification in self.certifications]
+        return public
+
+
+class Partner(PartnerProfile):
+    """An existing partner (DESIGN.md 3.1), including internal performance fields."""
+
+    deals_won_12m: Count = None
+    deals_lost_12m: Count = None
+    revenue_12m: Money = None
+    csat: Percent = None
+
+
+class Prospect(PartnerProfile):
+    """A prospective partner screened by a recruiter (DESIGN.md 3.5): a profile without history."""
+
+
+class Outcome(BaseModel):
+    """One partner-attached deal from history (DESIGN.md 3.2); the training signal for the IPP."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    deal_id: PartnerId
+    partner_id: PartnerId
+    role: Annotated[str, _normalised(taxonomy.normalise_role)]
+    industry: Industry = None
+    country: Country = None
+    segment: Segment = None
+    deal_size: Money = None
+    won: bool
+    closed_on: date
+    cycle_days: Count = None
+    csat: Percent = None
+    description: Text = None
+
+
+class Deal(BaseModel):
+    """A seller's recommendation request (DESIGN.md 3.3).
+
+    With ``strict`` (the default) languages (all), certifications (all), partner types (any) and
+    country (served) are hard constraints; otherwise they are preferences.
+
+    Example:
+        >>> Deal(description="ERP data migration", country="Germany", languages=["German"]).country
+        'DE'
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    description: Text = None
+    industry: Industry = None
+    country: Country = None
+    segment: Segment = None
+    languages: Languages = []
+    certifications: Annotated[list[str], BeforeValidator(_split_list)] = []
+    partner_types: PartnerTypes = []
+    specialisms: TagList = []
+    deal_size: Money = None
+    top_k: int = Field(default=10, ge=1, le=100)
+    exclude: Annotated[list[str], BeforeValidator(_split_list)] = []
+    strict: bool = True
+
+    @field_validator("certifications")
+    @classmethod
+    def _certification_names_are_valid(cls, names: list[str]) -> list[str]:
+        for name in names:
+            taxonomy.certification_key(name)
+        return names
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> Deal:
+        if not (self.description or self.industry or self.specialisms):
+            raise ValueError("a deal needs at least one of description, industry or specialisms")
+        return self
+
+    @property
+    def certification_keys(self) -> list[str]:
+        """Normalised keys of the required certifications, comparable with a partner's."""
+        return [taxonomy.certification_key(name) for name in self.certifications]
+
+
+class FieldProblem(BaseModel):
+    """One validation problem, named by the field (column) it concerns."""
+
+    field: str
+    message: str
+
+
+def field_problems(error: ValidationError) -> list[FieldProblem]:
+    """Flatten a pydantic error into (field, message) pairs people can act on.
+
+    ``("languages", 2)`` becomes field ``languages``; pydantic's ``"Value error, "`` prefix goes.
+    """
+    problems: list[FieldProblem] = []
+    for detail in error.errors(include_url=False):
+        location = [str(part) for part in detail["loc"] if not isinstance(part, int)]
+        field = location[0] if location else "(row)"
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "missing":
+            message = "required value is missing"
+        problems.append(FieldProblem(field=field, message=message))
+    return problems

@@ -1,0 +1,39 @@
+"""One settings object for the whole service, read from ``PARTNERMATCH_*`` environment variables.
+
+Runtime state (database, indexes, trained models, caches) lives under ``home`` so that the
+source tree stays clean and one directory can be backed up or thrown away.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field can be set as ``PARTNERMATCH_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTNERMATCH_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="Directory for all runtime state.")
+    database_url: str | None = Field(
+        default=None,
+        description="Any SQLAlchemy URL; default is a SQLite file under `home`.",
+    )
+    ingest_chunk_rows: int = Field(default=5_000, gt=0, description="Rows per ingestion chunk.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or ``sqlite:///<home>/partnermatch.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'partnermatch.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

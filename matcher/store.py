@@ -1,0 +1,398 @@
+"""The SQL store: partners, outcomes, cached embeddings, API keys and feedback events.
+
+SQLAlchemy 2 Core over any URL (SQLite file by default). Each partner row has an integer
+``id`` that is also its FAISS id, the canonical profile as JSON, and one *facet* row per list
+value (language, country, industry, ...) so that listing with filters is an indexed query.
+Every write runs in a transaction: pass ``connection`` to group writes (ingestion does, so a
+rejected file rolls back whole), or let the method open its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from matcher.schemas import Outcome, Partner
+from matcher.settings import Settings
+
+metadata = MetaData()
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("partner_type", String(32), nullable=False),
+    Column("tier", String(16)),
+    Column("profile", JSON, nullable=False),
+    Column("profile_hash", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per (partner, facet, value): e.g. ("language", "de"), ("country", "AT").
+FACETS: dict[str, str] = {
+    "language": "languages",
+    "country": "countries",
+    "industry": "industries",
+    "segment": "segments",
+    "certification": "certifications",
+}
+partner_facets = Table(
+    "partner_facets",
+    metadata,
+    Column("partner_row", Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False),
+    Column("facet", String(16), nullable=False),
+    Column("value", String(200), nullable=False),
+    Index("ix_partner_facets_lookup", "facet", "value"),
+    Index("ix_partner_facets_partner", "partner_row"),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("deal_id", String(64), nullable=False),
+    Column("partner_id", String(64), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("industry", String(32)),
+    Column("country", String(2)),
+    Column("segment", String(16)),
+    Column("deal_size", Float),
+    Column("won", Boolean, nullable=False),
+    Column("closed_on", Date, nullable=False, index=True),
+    Column("cycle_days", Integer),
+    Column("csat", Float),
+    Column("description", Text),
+    UniqueConstraint("deal_id", "partner_id", name="uq_outcome_deal_partner"),
+)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("model_id", String(128), primary_key=True),
+    Column("content_hash", String(64), primary_key=True),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("key_hash", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("label", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+feedback_events = Table(
+    "feedback_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("recommendation_id", String(64), index=True),
+    Column("deal_id", String(64), index=True),
+    Column("partner_id", String(64), index=True),
+    Column("reason", String(32)),
+    Column("won", Boolean),
+    Column("key_id", String(32)),
+    Column("payload", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+_OUTCOME_COLUMNS = [column.name for column in outcomes.columns if column.name != "id"]
+
+
+def profile_hash(partner: Partner) -> str:
+    """A stable hash of the canonical profile: equal profiles hash equally across processes."""
+    canonical = json.dumps(partner.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PartnerFilter:
+    """Filters for listing partners; each given value must match (facets: any listed value)."""
+
+    partner_type: str | None = None
+    tier: str | None = None
+    language: str | None = None
+    country: str | None = None
+    industry: str | None = None
+    segment: str | None = None
+    certification: str | None = None
+    name_contains: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerPage:
+    """One page of a partner listing with the total count for pagination."""
+
+    partners: list[Partner]
+    total: int
+    offset: int
+    limit: int
+
+
+def _upsert(connection: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """Insert rows, updating the existing row on a key conflict (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - other databases are not supported yet
+        raise NotImplementedError(f"upsert is not implemented for {dialect}")
+    statement = insert(table)
+    updates = {column: statement.excluded[column] for column in rows[0] if column not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+class Store:
+    """Access to the partnermatch database; cheap to create, safe to share across threads."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """The store the settings point at (creating the SQLite file and tables if needed)."""
+        return cls(settings.resolved_database_url)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on error."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _connection(self, connection: Connection | None) -> Iterator[Connection]:
+        if connection is not None:
+            yield connection
+        else:
+            with self.transaction() as own:
+                yield own
+
+    # -- partners ----------------------------------------------------------------------------
+
+    def upsert_partners(self, batch: Iterable[Partner], connection: Connection | None = None) -> int:
+        """Insert or update partners by ``partner_id``; their store row ids never change."""
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "partner_id": partner.partner_id,
+                "name": partner.name,
+                "partner_type": partner.partner_type,
+                "tier": partner.tier,
+                "profile": partner.model_dump(mode="json"),
+                "profile_hash": profile_hash(partner),
+                "updated_at": now,
+            }
+            for partner in batch
+        ]
+        if not rows:
+            return 0
+        with self._connection(connection) as conn:
+            _upsert(conn, partners, rows, ["partner_id"])
+            row_ids = dict(
+                conn.execute(
+                    select(partners.c.partner_id, partners.c.id).where(
+                        partners.c.partner_id.in_([row["partner_id"] for row in rows])
+                    )
+                ).all()
+            )
+            conn.execute(delete(partner_facets).where(partner_facets.c.partner_row.in_(row_ids.values())))
+            facet_rows = [
+                {"partner_row": row_ids[row["partner_id"]], "facet": facet, "value": value}
+                for row in rows
+                for facet, value in _facet_values(row["profile"])
+            ]
+            if facet_rows:
+                conn.execute(partner_facets.insert(), facet_rows)
+        return len(rows)
+
+    def get_partner(self, partner_id: str) -> Partner | None:
+        """The partner with this id, or ``None``."""
+        with self.engine.connect() as conn:
+            profile = conn.execute(
+                select(partners.c.profile).where(partners.c.partner_id == partner_id)
+            ).scalar_one_or_none()
+        return Partner.model_validate(profile) if profile is not None else None
+
+    def delete_partner(self, partner_id: str, connection: Connection | None = None) -> bool:
+        """Delete a partner and its facets; ``False`` if there was no such partner."""
+        with self._connection(connection) as conn:
+            row_id = conn.execute(
+                select(partners.c.id).where(partners.c.partner_id == partner_id)
+            ).scalar_one_or_none()
+            if row_id is None:
+                return False
+            conn.execute(delete(partner_facets).where(partner_facets.c.partner_row == row_id))
+            conn.execute(delete(partners).where(partners.c.id == row_id))
+        return True
+
+    def count_partners(self) -> int:
+        """How many partners are stored."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(partners)).scalar_one())
+
+    def partner_ids(self, connection: Connection | None = None) -> set[str]:
+        """Every stored ``partner_id`` (used to check outcomes refer to known partners)."""
+        with self._connection(connection) as conn:
+            return set(conn.execute(select(partners.c.partner_id)).scalars())
+
+    def list_partners(
+        self, filters: PartnerFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> PartnerPage:
+        """A page of partners matching the filters, ordered by ``partner_id``."""
+        if offset < 0 or not 1 <= limit <= 1000:
+            raise ValueError("offset must be ≥ 0 and limit between 1 and 1000")
+        filters = filters or PartnerFilter()
+        query = select(partners.c.profile)
+        counter = select(func.count()).select_from(partners)
+        conditions = []
+        if filters.partner_type:
+            conditions.append(partners.c.partner_type == filters.partner_type)
+        if filters.tier:
+            conditions.append(partners.c.tier == filters.tier)
+        if filters.name_contains:
+            conditions.append(partners.c.name.ilike(f"%{filters.name_contains}%"))
+        for facet in FACETS:
+            value = getattr(filters, facet)
+            if value:
+                conditions.append(
+                    partners.c.id.in_(
+                        select(partner_facets.c.partner_row).where(
+                            partner_facets.c.facet == facet, partner_facets.c.value == value
+                        )
+                    )
+                )
+        for condition in conditions:
+            query = query.where(condition)
+            counter = counter.where(condition)
+        query = query.order_by(partners.c.partner_id).offset(offset).limit(limit)
+        with self.engine.connect() as conn:
+            total = int(conn.execute(counter).scalar_one())
+            profiles = conn.execute(query).scalars().all()
+        return PartnerPage([Partner.model_validate(p) for p in profiles], total, offset, limit)
+
+    def iter_partner_rows(self, batch_size: int = 5_000) -> Iterator[list[tuple[int, Partner]]]:
+        """All partners with their store row ids, in batches ordered by row id (for indexing)."""
+        last_id = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(partners.c.id, partners.c.profile)
+                    .where(partners.c.id > last_id)
+                    .order_by(partners.c.id)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            yield [(row_id, Partner.model_validate(profile)) for row_id, profile in rows]
+            last_id = rows[-1][0]
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    def upsert_outcomes(self, batch: Iterable[Outcome], connection: Connection | None = None) -> int:
+        """Insert or update outcomes keyed by (``deal_id``, ``partner_id``)."""
+        rows = [outcome.model_dump() for outcome in batch]
+        with self._connection(connection) as conn:
+            _upsert(conn, outcomes, rows, ["deal_id", "partner_id"])
+        return len(rows)
+
+    def outcomes_frame(self) -> pd.DataFrame:
+        """Every outcome as a DataFrame (training and scorecards), ordered by close date."""
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(select(outcomes).order_by(outcomes.c.closed_on, outcomes.c.id), conn)
+        return frame[_OUTCOME_COLUMNS]
+
+    def count_outcomes(self) -> int:
+        """How many outcomes are stored."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(outcomes)).scalar_one())
+
+    # -- embedding cache ---------------------------------------------------------------------
+
+    def cached_vectors(self, model_id: str, content_hashes: list[str]) -> dict[str, np.ndarray]:
+        """Vectors already computed by ``model_id`` for these content hashes."""
+        found: dict[str, np.ndarray] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(content_hashes), 500):
+                chunk = content_hashes[start : start + 500]
+                for content_hash, dim, vector in conn.execute(
+                    select(embeddings.c.content_hash, embeddings.c.dim, embeddings.c.vector).where(
+                        embeddings.c.model_id == model_id, embeddings.c.content_hash.in_(chunk)
+                    )
+                ):
+                    found[content_hash] = np.frombuffer(vector, dtype=np.float32, count=dim)
+        return found
+
+    def cache_vectors(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
+        """Remember vectors by content hash so an unchanged profile is never embedded twice."""
+        rows = [
+            {
+                "model_id": model_id,
+                "content_hash": content_hash,
+                "dim": int(vector.shape[0]),
+                "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+            }
+            for content_hash, vector in vectors.items()
+        ]
+        with self.transaction() as conn:
+            _upsert(conn, embeddings, rows, ["model_id", "content_hash"])
+
+
+def _facet_values(profile: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for facet, field in FACETS.items():
+        for value in profile.get(field) or []:
+            yield facet, value["key"] if isinstance(value, dict) else value
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Enforce foreign keys; keep the default rollback journal so a rollback leaves no trace."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,367 @@
+"""Controlled vocabularies of the partner domain and the normalisers that map free input onto them.
+
+Every value a person types (a language name, a country, an industry synonym, a certification
+spelled three ways) is mapped here to one canonical key, so that filters and scores compare like
+with like. ISO data comes from ``pycountry``; the industry ids and sales-region words are the
+fixed contract of DESIGN.md 3.1/3.4. An unknown value raises :class:`UnknownValueError`, which
+names the field, the value and the closest allowed values.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+
+import pycountry
+from rapidfuzz import fuzz, process
+
+PARTNER_TYPES: tuple[str, ...] = (
+    "reseller",
+    "system_integrator",
+    "managed_service_provider",
+    "isv",
+    "referral",
+    "consultancy",
+    "distributor",
+    "agency",
+)
+SEGMENTS: tuple[str, ...] = ("smb", "mid_market", "enterprise", "public_sector")
+TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
+ROLES: tuple[str, ...] = ("sourced", "transacted", "influenced")
+ASSET_KINDS: tuple[str, ...] = ("template", "integration", "accelerator")
+
+INDUSTRIES: dict[str, str] = {
+    "agriculture": "Agriculture",
+    "automotive": "Automotive",
+    "aerospace_defense": "Aerospace & Defense",
+    "banking": "Banking",
+    "construction_engineering": "Construction & Engineering",
+    "consumer_goods": "Consumer Goods",
+    "education": "Education",
+    "energy_utilities": "Energy & Utilities",
+    "financial_services": "Financial Services",
+    "healthcare": "Healthcare",
+    "hospitality_travel": "Hospitality & Travel",
+    "insurance": "Insurance",
+    "life_sciences": "Life Sciences",
+    "manufacturing": "Manufacturing",
+    "media_entertainment": "Media & Entertainment",
+    "nonprofit": "Nonprofit",
+    "professional_services": "Professional Services",
+    "public_sector": "Public Sector",
+    "real_estate": "Real Estate",
+    "retail": "Retail",
+    "technology": "Technology",
+    "telecommunications": "Telecommunications",
+    "transportation_logistics": "Transportation & Logistics",
+}
+
+# Synonyms people use for the canonical industries (keys already in `_fold` form).
+_INDUSTRY_SYNONYMS: dict[str, str] = {
+    "agri": "agriculture",
+    "farming": "agriculture",
+    "automobile": "automotive",
+    "auto": "automotive",
+    "car": "automotive",
+    "aerospace": "aerospace_defense",
+    "defense": "aerospace_defense",
+    "defence": "aerospace_defense",
+    "aerospace and defence": "aerospace_defense",
+    "bank": "banking",
+    "construction": "construction_engineering",
+    "engineering": "construction_engineering",
+    "architecture": "construction_engineering",
+    "aec": "construction_engineering",
+    "cpg": "consumer_goods",
+    "fmcg": "consumer_goods",
+    "consumer products": "consumer_goods",
+    "higher education": "education",
+    "edtech": "education",
+    "schools": "education",
+    "energy": "energy_utilities",
+    "utilities": "energy_utilities",
+    "oil and gas": "energy_utilities",
+    "finance": "financial_services",
+    "fintech": "financial_services",
+    "financial": "financial_services",
+    "health": "healthcare",
+    "health care": "healthcare",
+    "hospitals": "healthcare",
+    "hospitality": "hospitality_travel",
+    "travel": "hospitality_travel",
+    "tourism": "hospitality_travel",
+    "pharma": "life_sciences",
+    "pharmaceuticals": "life_sciences",
+    "biotech": "life_sciences",
+    "medtech": "life_sciences",
+    "industrial": "manufacturing",
+    "media": "media_entertainment",
+    "entertainment": "media_entertainment",
+    "non profit": "nonprofit",
+    "not for profit": "nonprofit",
+    "ngo": "nonprofit",
+    "charity": "nonprofit",
+    "consulting": "professional_services",
+    "legal": "professional_services",
+    "government": "public_sector",
+    "public administration": "public_sector",
+    "gov": "public_sector",
+    "property": "real_estate",
+    "ecommerce": "retail",
+    "e commerce": "retail",
+    "software": "technology",
+    "high tech": "technology",
+    "hi tech": "technology",
+    "it": "technology",
+    "saas": "technology",
+    "telco": "telecommunications",
+    "telecom": "telecommunications",
+    "telecoms": "telecommunications",
+    "logistics": "transportation_logistics",
+    "transportation": "transportation_logistics",
+    "transport": "transportation_logistics",
+    "supply chain": "transportation_logistics",
+}
+
+_SEGMENT_SYNONYMS: dict[str, str] = {
+    "small business": "smb",
+    "small and medium business": "smb",
+    "sme": "smb",
+    "mid market": "mid_market",
+    "midmarket": "mid_market",
+    "mid size": "mid_market",
+    "mid sized": "mid_market",
+    "large enterprise": "enterprise",
+    "public sector": "public_sector",
+    "government": "public_sector",
+}
+
+_PARTNER_TYPE_SYNONYMS: dict[str, str] = {
+    "var": "reseller",
+    "value added reseller": "reseller",
+    "si": "system_integrator",
+    "integrator": "system_integrator",
+    "msp": "managed_service_provider",
+    "mssp": "managed_service_provider",
+    "managed services": "managed_service_provider",
+    "technology partner": "isv",
+    "affiliate": "referral",
+    "consulting": "consultancy",
+    "consultant": "consultancy",
+    "marketing agency": "agency",
+}
+
+# Country names people write that ISO 3166 spells differently.
+_COUNTRY_ALIASES: dict[str, str] = {
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "britain": "GB",
+    "usa": "US",
+    "america": "US",
+    "united states of america": "US",
+    "holland": "NL",
+    "south korea": "KR",
+    "korea": "KR",
+    "russia": "RU",
+    "vietnam": "VN",
+    "czechia": "CZ",
+    "czech republic": "CZ",
+    "turkey": "TR",
+    "taiwan": "TW",
+    "iran": "IR",
+    "uae": "AE",
+    "emirates": "AE",
+}
+
+# Language names people write that ISO 639 spells differently.
+_LANGUAGE_ALIASES: dict[str, str] = {
+    "mandarin": "zh",
+    "cantonese": "zh",
+    "chinese": "zh",
+    "farsi": "fa",
+    "castilian": "es",
+    "flemish": "nl",
+    "brazilian portuguese": "pt",
+}
+
+
+class UnknownValueError(ValueError):
+    """A value outside a controlled vocabulary, with the closest allowed values as a hint."""
+
+    def __init__(self, field: str, value: str, suggestions: list[str]) -> None:
+        self.field = field
+        self.value = value
+        self.suggestions = suggestions
+        hint = f"; closest allowed: {', '.join(suggestions)}" if suggestions else ""
+        super().__init__(f"unknown {field} {value!r}{hint}")
+
+
+def _fold(value: str) -> str:
+    """Case-, accent-free-ish, `&`/`and`- and punctuation-insensitive form used for lookups."""
+    folded = value.strip().lower().replace("&", " and ")
+    folded = re.sub(r"[^a-z0-9]+", " ", folded)
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+def closest(value: str, allowed: list[str] | tuple[str, ...], limit: int = 3) -> list[str]:
+    """The allowed values most like ``value`` (fuzzy string similarity), best first."""
+    matches = process.extract(value, list(allowed), scorer=fuzz.WRatio, limit=limit)
+    return [match for match, score, _ in matches if score >= 50]
+
+
+@cache
+def _industry_lookup() -> dict[str, str]:
+    lookup = {_fold(industry_id.replace("_", " ")): industry_id for industry_id in INDUSTRIES}
+    lookup.update({_fold(name): industry_id for industry_id, name in INDUSTRIES.items()})
+    lookup.update(_INDUSTRY_SYNONYMS)
+    return lookup
+
+
+def normalise_industry(value: str) -> str:
+    """Map an industry name, id or synonym (``"Pharma"``, ``"Energy and Utilities"``) to its id."""
+    industry_id = _industry_lookup().get(_fold(value))
+    if industry_id is None:
+        raise UnknownValueError("industry", value, closest(value, tuple(INDUSTRIES)))
+    return industry_id
+
+
+def _normalise_enum(field: str, value: str, allowed: tuple[str, ...], synonyms: dict[str, str]) -> str:
+    folded = _fold(value)
+    candidate = folded.replace(" ", "_")
+    if candidate in allowed:
+        return candidate
+    if folded in synonyms:
+        return synonyms[folded]
+    raise UnknownValueError(field, value, closest(value, allowed))
+
+
+def normalise_partner_type(value: str) -> str:
+    """Map a partner type (``"System Integrator"``, ``"MSP"``, ``"VAR"``) to its enum value."""
+    return _normalise_enum("partner_type", value, PARTNER_TYPES, _PARTNER_TYPE_SYNONYMS)
+
+
+
+def normalise_segment(value: str) -> str:
+    """Map a customer segment (``"Mid-market"``, ``"SMB"``) to its enum value."""
+    return _normalise_enum("segment", value, SEGMENTS, _SEGMENT_SYNONYMS)
+
+
+def normalise_tier(value: str) -> str:
+    """Map a partner tier to its enum value (``"Gold"`` → ``"gold"``; ``authorized`` = registered)."""
+    return _normalise_enum("tier", value, TIERS, {"authorized": "registered", "authorised": "registered"})
+
+
+def normalise_role(value: str) -> str:
+    """Map a deal attribution role to ``sourced``, ``transacted`` or ``influenced``."""
+    return _normalise_enum("role", value, ROLES, {})
+
+
+@cache
+def _language_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for language in pycountry.languages:
+        code = getattr(language, "alpha_2", None)
+        if code is None:
+            continue
+        lookup[code] = code
+        lookup[language.alpha_3] = code
+        lookup[_fold(language.name)] = code
+        for name in language.name.split(";"):
+            lookup.setdefault(_fold(name), code)
+    lookup.update(_LANGUAGE_ALIASES)
+    return lookup
+
+
+@cache
+def language_codes() -> tuple[str, ...]:
+    """All ISO 639-1 codes known to pycountry."""
+    return tuple(sorted({code for code in _language_lookup().values()}))
+
+
+@cache
+def language_name(code: str) -> str:
+    """English name of an ISO 639-1 code (``"de"`` → ``"German"``), for explanations."""
+    language = pycountry.languages.get(alpha_2=code)
+    return language.name if language is not None else code
+
+
+@cache
+def normalise_language(value: str) -> str:
+    """Map an ISO 639-1/639-3 code or English name (``"German"``, ``"deu"``) to ISO 639-1."""
+    code = _language_lookup().get(_fold(value))
+    if code is None:
+        names = [language.name for language in pycountry.languages if hasattr(language, "alpha_2")]
+        raise UnknownValueError("language", value, closest(value, names))
+    return code
+
+
+@cache
+def sales_regions() -> dict[str, tuple[str, ...]]:
+    """Sales-region words (``DACH``, ``EMEA``...) and the ISO country codes each expands to.
+
+    Regions are a vendor's sales convention, not ISO data, so they live in ``regions.toml``;
+    every code there is checked against pycountry when first loaded.
+    """
+    raw = tomllib.loads(resources.files("matcher").joinpath("regions.toml").read_text("utf-8"))
+    regions: dict[str, tuple[str, ...]] = {}
+    for name, spec in raw["regions"].items():
+        codes: list[str] = []
+        for member in spec["members"]:
+            codes.extend(regions[_fold(member)] if _fold(member) in regions else [member])
+        unknown = [code for code in codes if pycountry.countries.get(alpha_2=code) is None]
+        if unknown:
+            raise ValueError(f"regions.toml: {name} lists unknown country codes {unknown}")
+        regions[_fold(name)] = tuple(dict.fromkeys(codes))
+    return regions
+
+
+@cache
+def normalise_countries(value: str) -> tuple[str, ...]:
+    """Map a country (code or name) or a region word to ISO 3166-1 alpha-2 codes.
+
+    ``"Germany"`` → ``("DE",)``; ``"DACH"`` → ``("DE", "AT", "CH")``.
+    """
+    folded = _fold(value)
+    regions = sales_regions()
+    if folded in regions:
+        return regions[folded]
+    return (normalise_country(value),)
+
+
+@cache
+def normalise_country(value: str) -> str:
+    """Map one country code or name to ISO 3166-1 alpha-2; region words are not accepted here."""
+    folded = _fold(value)
+    if folded in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[folded]
+    try:
+        return str(pycountry.countries.lookup(value.strip()).alpha_2)
+    except LookupError:
+        names = [country.name for country in pycountry.countries]
+        raise UnknownValueError("country", value, closest(value, names)) from None
+
+
+def certification_key(name: str) -> str:
+    """Normalised key of a certification name: case, spacing and punctuation do not matter.
+
+    ``"Smartsheet Certified  Solution-Partner"`` → ``"smartsheet-certified-solution-partner"``.
+    """
+    key = _fold(name.replace("&", " and ")).replace(" ", "-")
+    if not key:
+        raise ValueError("certification name is empty")
+    return key
+
+
+def asset_kind(asset: str) -> tuple[str, str]:
+    """Split an asset ``"template:Resource planning"`` into its kind and name, checking the kind."""
+    kind, separator, name = asset.partition(":")
+    kind = _fold(kind)
+    if not separator or not name.strip():
+        raise ValueError(f"asset {asset!r} must look like 'template:<name>', 'integration:<name>' or 'accelerator:<name>'")
+    if kind not in ASSET_KINDS:
+        raise UnknownValueError("asset kind", kind, closest(kind, ASSET_KINDS))
+    return kind, name.strip()
