@@ -8,15 +8,21 @@ never imports them (DESIGN.md section 2).
 from __future__ import annotations
 
 import logging
-from enum import Enum
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from matcher.ingest import IngestError, IngestReport, ingest
+from matcher.ingest import IngestError, IngestReport, Kind, ingest
 from matcher.settings import get_settings
 from matcher.store import Store
 
@@ -25,16 +31,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-ingest_app = typer.Typer(help="Load partner or outcome files (CSV or JSONL) into the store.", no_args_is_help=True)
+ingest_app = typer.Typer(
+    help="Load partner or outcome files (CSV or JSONL) into the store.", no_args_is_help=True
+)
 app.add_typer(ingest_app, name="ingest")
 
 console = Console(stderr=True, soft_wrap=True)
 MAX_PROBLEMS_SHOWN = 50
-
-
-class _Kind(str, Enum):
-    partners = "partners"
-    outcomes = "outcomes"
 
 
 def progress_bar() -> Progress:
@@ -56,14 +59,14 @@ def open_store() -> Store:
     return Store.from_settings(get_settings())
 
 
-def _ingest_command(kind: _Kind, path: Path, skip_invalid: bool, rejects: Path | None) -> None:
+def _ingest_command(kind: Kind, path: Path, skip_invalid: bool, rejects: Path | None) -> None:
     store = open_store()
     with progress_bar() as progress:
-        task = progress.add_task(f"ingest {kind.value}", total=None)
+        task = progress.add_task(f"ingest {kind}", total=None)
         try:
             report = ingest(
                 store,
-                kind.value,
+                kind,
                 path,
                 skip_invalid=skip_invalid,
                 rejects_path=rejects,
@@ -100,21 +103,25 @@ def _print_report(report: IngestReport, skip_invalid: bool) -> None:
 @ingest_app.command("partners")
 def ingest_partners(
     path: Path = typer.Argument(..., help="partners.csv or partners.jsonl (DESIGN.md 3.1)"),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Load good rows, reject bad ones."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Load good rows, reject bad ones."
+    ),
     rejects: Path | None = typer.Option(None, help="Write rejected rows with reasons here."),
 ) -> None:
     """Load or update partners (by partner_id). A file with any bad row changes nothing."""
-    _ingest_command(_Kind.partners, path, skip_invalid, rejects)
+    _ingest_command("partners", path, skip_invalid, rejects)
 
 
 @ingest_app.command("outcomes")
 def ingest_outcomes(
     path: Path = typer.Argument(..., help="outcomes.csv or outcomes.jsonl (DESIGN.md 3.2)"),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Load good rows, reject bad ones."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Load good rows, reject bad ones."
+    ),
     rejects: Path | None = typer.Option(None, help="Write rejected rows with reasons here."),
 ) -> None:
     """Load or update deal outcomes (by deal_id + partner_id); partners must be loaded first."""
-    _ingest_command(_Kind.outcomes, path, skip_invalid, rejects)
+    _ingest_command("outcomes", path, skip_invalid, rejects)
 
 
 @app.command()
@@ -134,7 +141,9 @@ def _load_plugins() -> None:
         try:
             register = entry_point.load()
         except ImportError as error:  # a broken plugin must not take the core commands down
-            logging.getLogger(__name__).warning("commands from %s unavailable: %s", entry_point.name, error)
+            logging.getLogger(__name__).warning(
+                "commands from %s unavailable: %s", entry_point.name, error
+            )
             continue
         register(app)
 

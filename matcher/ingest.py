@@ -87,6 +87,12 @@ class _Record:
     values: dict[str, Any]
 
 
+@dataclass
+class _Chunk:
+    columns: set[str]
+    records: list[_Record]
+
+
 def file_format(path: Path) -> str:
     """``csv`` or ``jsonl`` from the file suffix (``.gz`` etc. are not supported)."""
     fmt = SUFFIXES.get(path.suffix.lower())
@@ -95,7 +101,7 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def _csv_chunks(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[list[_Record]]:
+def _csv_chunks(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[_Chunk]:
     """Records from a CSV in chunks; malformed lines become problems, not exceptions."""
     with path.open("rb") as handle:
         try:
@@ -128,7 +134,7 @@ def _csv_chunks(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[l
                         next_line += 1
                     records.append(_Record(next_line, values))
                     next_line += 1
-                yield records
+                yield _Chunk({str(column) for column in frame.columns}, records)
 
 
 def _bad_lines(message: str, report: IngestReport) -> list[int]:
@@ -141,11 +147,13 @@ def _bad_lines(message: str, report: IngestReport) -> list[int]:
             line = int(number)
             lines.append(line)
             report.rows_read += 1
-            report.problems.append(RowProblem(line, "(row)", f"malformed CSV row:{detail.rstrip(chr(92) + 'n')}"))
+            report.problems.append(
+                RowProblem(line, "(row)", f"malformed CSV row:{detail.rstrip(chr(92) + 'n')}")
+            )
     return lines
 
 
-def _jsonl_chunks(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[list[_Record]]:
+def _jsonl_chunks(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[_Chunk]:
     """Records from a JSONL file in chunks; a line that is not a JSON object is a problem."""
     records: list[_Record] = []
     with path.open("rb") as handle:
@@ -154,7 +162,8 @@ def _jsonl_chunks(path: Path, chunk_rows: int, report: IngestReport) -> Iterator
                 text = raw.decode("utf-8-sig" if line_number == 1 else "utf-8").strip()
             except UnicodeDecodeError as error:
                 raise IngestError(
-                    f"{path.name}: line {line_number} is not UTF-8 ({error.reason}); save the file as UTF-8"
+                    f"{path.name}: line {line_number} is not UTF-8 ({error.reason}); "
+                    "save the file as UTF-8"
                 ) from None
             if not text:
                 continue
@@ -162,21 +171,30 @@ def _jsonl_chunks(path: Path, chunk_rows: int, report: IngestReport) -> Iterator
                 values = json.loads(text)
             except json.JSONDecodeError as error:
                 report.rows_read += 1
-                report.problems.append(RowProblem(line_number, "(row)", f"invalid JSON: {error.msg}"))
+                report.problems.append(
+                    RowProblem(line_number, "(row)", f"invalid JSON: {error.msg}")
+                )
                 continue
             if not isinstance(values, dict):
                 report.rows_read += 1
-                report.problems.append(RowProblem(line_number, "(row)", "each line must be a JSON object"))
+                report.problems.append(
+                    RowProblem(line_number, "(row)", "each line must be a JSON object")
+                )
                 continue
             records.append(_Record(line_number, values))
             if len(records) >= chunk_rows:
-                yield records
+                yield _jsonl_chunk(records)
                 records = []
     if records:
-        yield records
+        yield _jsonl_chunk(records)
 
 
-def read_records(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[list[_Record]]:
+def _jsonl_chunk(records: list[_Record]) -> _Chunk:
+    """JSONL has no header: a chunk's columns are the keys its records use."""
+    return _Chunk({key for record in records for key in record.values}, records)
+
+
+def read_records(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[_Chunk]:
     """Chunks of raw records from a CSV or JSONL file, with file-level errors made readable."""
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
@@ -245,10 +263,10 @@ def ingest(
             checked_header = False
             for chunk in read_records(path, chunk_rows, report):
                 if not checked_header:
-                    _check_columns(kind, set(chunk[0].values), path, report)
+                    _check_columns(kind, chunk.columns, path, report)
                     checked_header = True
                 valid = []
-                for record in chunk:
+                for record in chunk.records:
                     report.rows_read += 1
                     instance, row_problems = _validate(model, record, keys, seen, known_partners)
                     if row_problems:
@@ -271,13 +289,19 @@ def ingest(
         report.committed = True
     report.problems.sort(key=lambda problem: problem.line)
     if rejected or (report.problems and skip_invalid):
-        target = rejects_path or (path.with_name(path.name + ".rejects.csv") if skip_invalid else None)
+        target = rejects_path or (
+            path.with_name(path.name + ".rejects.csv") if skip_invalid else None
+        )
         if target is not None:
             _write_rejects(target, rejected, report.problems)
             report.rejects_path = target
     logger.info(
-        "ingest %s %s: %d read, %d loaded, %d problems", kind, path, report.rows_read,
-        report.rows_loaded, len(report.problems),
+        "ingest %s %s: %d read, %d loaded, %d problems",
+        kind,
+        path,
+        report.rows_read,
+        report.rows_loaded,
+        len(report.problems),
     )
     return report
 
@@ -320,7 +344,7 @@ def _validate(
 def _write_rejects(
     target: Path, rejected: list[tuple[_Record, list[RowProblem]]], problems: list[RowProblem]
 ) -> None:
-    """Rejected rows with their line and reasons; file-level row problems get a line of their own."""
+    """Rejected rows with their line and reasons; malformed rows get a line of their own."""
     columns: list[str] = []
     for record, _ in rejected:
         columns.extend(column for column in record.values if column not in columns)

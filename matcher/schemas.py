@@ -57,7 +57,11 @@ def _split_list(value: Any) -> Any:
         value = value.split(";")
     if isinstance(value, (list, tuple)):
         items = [item.strip() if isinstance(item, str) else item for item in value]
-        return list(dict.fromkeys(item for item in items if item not in ("", None)))
+        unique: list[Any] = []
+        for item in items:
+            if item not in ("", None) and item not in unique:
+                unique.append(item)
+        return unique
     return value
 
 

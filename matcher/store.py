@@ -168,7 +168,9 @@ class PartnerPage:
     limit: int
 
 
-def _upsert(connection: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+def _upsert(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
     """Insert rows, updating the existing row on a key conflict (SQLite and PostgreSQL)."""
     if not rows:
         return
@@ -217,7 +219,9 @@ class Store:
 
     # -- partners ----------------------------------------------------------------------------
 
-    def upsert_partners(self, batch: Iterable[Partner], connection: Connection | None = None) -> int:
+    def upsert_partners(
+        self, batch: Iterable[Partner], connection: Connection | None = None
+    ) -> int:
         """Insert or update partners by ``partner_id``; their store row ids never change."""
         now = datetime.now(UTC)
         rows = [
@@ -243,7 +247,9 @@ class Store:
                     )
                 ).all()
             )
-            conn.execute(delete(partner_facets).where(partner_facets.c.partner_row.in_(row_ids.values())))
+            conn.execute(
+                delete(partner_facets).where(partner_facets.c.partner_row.in_(row_ids.values()))
+            )
             facet_rows = [
                 {"partner_row": row_ids[row["partner_id"]], "facet": facet, "value": value}
                 for row in rows
@@ -336,7 +342,9 @@ class Store:
 
     # -- outcomes ----------------------------------------------------------------------------
 
-    def upsert_outcomes(self, batch: Iterable[Outcome], connection: Connection | None = None) -> int:
+    def upsert_outcomes(
+        self, batch: Iterable[Outcome], connection: Connection | None = None
+    ) -> int:
         """Insert or update outcomes keyed by (``deal_id``, ``partner_id``)."""
         rows = [outcome.model_dump() for outcome in batch]
         with self._connection(connection) as conn:
@@ -346,7 +354,9 @@ class Store:
     def outcomes_frame(self) -> pd.DataFrame:
         """Every outcome as a DataFrame (training and scorecards), ordered by close date."""
         with self.engine.connect() as conn:
-            frame = pd.read_sql(select(outcomes).order_by(outcomes.c.closed_on, outcomes.c.id), conn)
+            frame = pd.read_sql(
+                select(outcomes).order_by(outcomes.c.closed_on, outcomes.c.id), conn
+            )
         return frame[_OUTCOME_COLUMNS]
 
     def count_outcomes(self) -> int:

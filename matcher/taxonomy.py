@@ -229,7 +229,9 @@ def normalise_industry(value: str) -> str:
     return industry_id
 
 
-def _normalise_enum(field: str, value: str, allowed: tuple[str, ...], synonyms: dict[str, str]) -> str:
+def _normalise_enum(
+    field: str, value: str, allowed: tuple[str, ...], synonyms: dict[str, str]
+) -> str:
     folded = _fold(value)
     candidate = folded.replace(" ", "_")
     if candidate in allowed:
@@ -244,15 +246,16 @@ def normalise_partner_type(value: str) -> str:
     return _normalise_enum("partner_type", value, PARTNER_TYPES, _PARTNER_TYPE_SYNONYMS)
 
 
-
 def normalise_segment(value: str) -> str:
     """Map a customer segment (``"Mid-market"``, ``"SMB"``) to its enum value."""
     return _normalise_enum("segment", value, SEGMENTS, _SEGMENT_SYNONYMS)
 
 
 def normalise_tier(value: str) -> str:
-    """Map a partner tier to its enum value (``"Gold"`` → ``"gold"``; ``authorized`` = registered)."""
-    return _normalise_enum("tier", value, TIERS, {"authorized": "registered", "authorised": "registered"})
+    """Map a partner tier to its enum value (``"Gold"`` → ``"gold"``, ``"Authorized"`` too)."""
+    return _normalise_enum(
+        "tier", value, TIERS, {"authorized": "registered", "authorised": "registered"}
+    )
 
 
 def normalise_role(value: str) -> str:
@@ -311,7 +314,7 @@ def sales_regions() -> dict[str, tuple[str, ...]]:
     for name, spec in raw["regions"].items():
         codes: list[str] = []
         for member in spec["members"]:
-            codes.extend(regions[_fold(member)] if _fold(member) in regions else [member])
+            codes.extend(regions.get(_fold(member), [member]))
         unknown = [code for code in codes if pycountry.countries.get(alpha_2=code) is None]
         if unknown:
             raise ValueError(f"regions.toml: {name} lists unknown country codes {unknown}")
@@ -361,7 +364,10 @@ def asset_kind(asset: str) -> tuple[str, str]:
     kind, separator, name = asset.partition(":")
     kind = _fold(kind)
     if not separator or not name.strip():
-        raise ValueError(f"asset {asset!r} must look like 'template:<name>', 'integration:<name>' or 'accelerator:<name>'")
+        raise ValueError(
+            f"asset {asset!r} must look like 'template:<name>', 'integration:<name>' "
+            "or 'accelerator:<name>'"
+        )
     if kind not in ASSET_KINDS:
         raise UnknownValueError("asset kind", kind, closest(kind, ASSET_KINDS))
     return kind, name.strip()

@@ -1,0 +1,57 @@
+"""The scorer interface where the matching engine and the Ideal Partner Profile model meet.
+
+Two implementations live behind it: the rule-based Partner Evaluation Matrix (works with no
+history) and the trained IPP model (learned from outcomes). The recommender and the prospect
+screening only ever see :class:`IppScorer`; they never check which one they have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from matcher.schemas import Deal, PartnerProfile
+
+FOUR_CS: tuple[str, ...] = ("capacity", "capability", "commitment", "customer_fit")
+
+
+@dataclass(frozen=True)
+class FourCs:
+    """The 4 C sub-scores (0–100) of one partner against a target, with evidence per C.
+
+    ``confidence`` (0–1) is the share of the inputs that were known: a missing field lowers
+    confidence and is named in the evidence, it does not drive a score to zero.
+    """
+
+    capacity: float
+    capability: float
+    commitment: float
+    customer_fit: float
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    confidence: float = 1.0
+
+    def as_dict(self) -> dict[str, float]:
+        """The four sub-scores keyed by C, rounded for display (DESIGN.md 3.3 ``four_cs``)."""
+        return {c: round(getattr(self, c), 1) for c in FOUR_CS}
+
+
+@runtime_checkable
+class IppScorer(Protocol):
+    """Scores how well a partner fits: 4 C sub-scores with evidence, and one overall fit.
+
+    ``target`` is the deal for recommendations, or ``None`` for the vendor's ideal customer
+    profile (prospect screening).
+    """
+
+    @property
+    def version(self) -> str:
+        """What scored: e.g. ``"matrix-default"`` or a registry version ``"ipp-0003"``."""
+        ...
+
+    def assess(self, partner: PartnerProfile, target: Deal | None = None) -> FourCs:
+        """The 4 C sub-scores and evidence of ``partner`` against ``target``."""
+        ...
+
+    def fit(self, partner: PartnerProfile, four_cs: FourCs, target: Deal | None = None) -> float:
+        """Overall fit in 0–1 (a calibrated win probability for the trained model)."""
+        ...
