@@ -138,9 +138,12 @@ feedback_events = Table(
 _OUTCOME_COLUMNS = [column.name for column in outcomes.columns if column.name != "id"]
 
 
-def profile_hash(partner: Partner) -> str:
-    """A stable hash of the canonical profile: equal profiles hash equally across processes."""
-    canonical = json.dumps(partner.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+def profile_hash(profile: dict[str, Any]) -> str:
+    """A stable hash of a canonical profile (``Partner.model_dump(mode="json")``).
+
+    Equal profiles hash equally across processes, so staleness can be checked cheaply.
+    """
+    canonical = json.dumps(profile, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -224,18 +227,20 @@ class Store:
     ) -> int:
         """Insert or update partners by ``partner_id``; their store row ids never change."""
         now = datetime.now(UTC)
-        rows = [
-            {
-                "partner_id": partner.partner_id,
-                "name": partner.name,
-                "partner_type": partner.partner_type,
-                "tier": partner.tier,
-                "profile": partner.model_dump(mode="json"),
-                "profile_hash": profile_hash(partner),
-                "updated_at": now,
-            }
-            for partner in batch
-        ]
+        rows = []
+        for partner in batch:
+            profile = partner.model_dump(mode="json")
+            rows.append(
+                {
+                    "partner_id": partner.partner_id,
+                    "name": partner.name,
+                    "partner_type": partner.partner_type,
+                    "tier": partner.tier,
+                    "profile": profile,
+                    "profile_hash": profile_hash(profile),
+                    "updated_at": now,
+                }
+            )
         if not rows:
             return 0
         with self._connection(connection) as conn:
@@ -250,13 +255,15 @@ class Store:
             conn.execute(
                 delete(partner_facets).where(partner_facets.c.partner_row.in_(row_ids.values()))
             )
-            facet_rows = [
-                {"partner_row": row_ids[row["partner_id"]], "facet": facet, "value": value}
-                for row in rows
-                for facet, value in _facet_values(row["profile"])
-            ]
-            if facet_rows:
-                conn.execute(partner_facets.insert(), facet_rows)
+            _insert_plain(
+                conn,
+                partner_facets,
+                [
+                    (row_ids[row["partner_id"]], facet, value)
+                    for row in rows
+                    for facet, value in _facet_values(row["profile"])
+                ],
+            )
         return len(rows)
 
     def get_partner(self, partner_id: str) -> Partner | None:
@@ -393,6 +400,53 @@ class Store:
         ]
         with self.transaction() as conn:
             _upsert(conn, embeddings, rows, ["model_id", "content_hash"])
+
+    # -- matching engine: index fingerprint, candidate profiles, track record ----------------
+
+    def partner_fingerprint(self) -> str:
+        """A hash of every (row id, profile hash): changes whenever any partner changes.
+
+        The index manifest records it, so an index stale against the store is detected.
+        """
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for row_id, hash_ in conn.execute(
+                select(partners.c.id, partners.c.profile_hash).order_by(partners.c.id)
+            ):
+                digest.update(f"{row_id}:{hash_};".encode())
+        return digest.hexdigest()
+
+    def get_partner_row(self, partner_id: str) -> tuple[int, Partner] | None:
+        """The store row id and profile of one partner, or ``None``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(partners.c.id, partners.c.profile).where(partners.c.partner_id == partner_id)
+            ).one_or_none()
+        return (int(row[0]), Partner.model_validate(row[1])) if row is not None else None
+
+    def won_deals_by_industry(self) -> dict[tuple[str, str], int]:
+        """Won outcomes per (partner_id, industry): the track record explanations cite."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(outcomes.c.partner_id, outcomes.c.industry, func.count())
+                .where(outcomes.c.won.is_(True), outcomes.c.industry.is_not(None))
+                .group_by(outcomes.c.partner_id, outcomes.c.industry)
+            ).all()
+        return {(partner_id, industry): int(count) for partner_id, industry, count in rows}
+
+
+def _insert_plain(connection: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows through the driver's ``executemany``.
+
+    For facet rows (tens per partner; a region like EMEA expands to ~80 countries) SQLAlchemy's
+    per-row parameter processing cost more than the insert itself.
+    """
+    if not rows:
+        return
+    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join(column.name for column in table.columns)
+    values = ", ".join([placeholder] * len(table.columns))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({values})", rows)
 
 
 def _facet_values(profile: dict[str, Any]) -> Iterator[tuple[str, str]]:

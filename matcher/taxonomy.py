@@ -221,6 +221,7 @@ def _industry_lookup() -> dict[str, str]:
     return lookup
 
 
+@cache
 def normalise_industry(value: str) -> str:
     """Map an industry name, id or synonym (``"Pharma"``, ``"Energy and Utilities"``) to its id."""
     industry_id = _industry_lookup().get(_fold(value))
@@ -241,16 +242,19 @@ def _normalise_enum(
     raise UnknownValueError(field, value, closest(value, allowed))
 
 
+@cache
 def normalise_partner_type(value: str) -> str:
     """Map a partner type (``"System Integrator"``, ``"MSP"``, ``"VAR"``) to its enum value."""
     return _normalise_enum("partner_type", value, PARTNER_TYPES, _PARTNER_TYPE_SYNONYMS)
 
 
+@cache
 def normalise_segment(value: str) -> str:
     """Map a customer segment (``"Mid-market"``, ``"SMB"``) to its enum value."""
     return _normalise_enum("segment", value, SEGMENTS, _SEGMENT_SYNONYMS)
 
 
+@cache
 def normalise_tier(value: str) -> str:
     """Map a partner tier to its enum value (``"Gold"`` → ``"gold"``, ``"Authorized"`` too)."""
     return _normalise_enum(
@@ -258,6 +262,7 @@ def normalise_tier(value: str) -> str:
     )
 
 
+@cache
 def normalise_role(value: str) -> str:
     """Map a deal attribution role to ``sourced``, ``transacted`` or ``influenced``."""
     return _normalise_enum("role", value, ROLES, {})
@@ -348,6 +353,7 @@ def normalise_country(value: str) -> str:
         raise UnknownValueError("country", value, closest(value, names)) from None
 
 
+@cache
 def certification_key(name: str) -> str:
     """Normalised key of a certification name: case, spacing and punctuation do not matter.
 
@@ -359,6 +365,7 @@ def certification_key(name: str) -> str:
     return key
 
 
+@cache
 def asset_kind(asset: str) -> tuple[str, str]:
     """Split an asset ``"template:Resource planning"`` into its kind and name, checking the kind."""
     kind, separator, name = asset.partition(":")
