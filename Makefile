@@ -27,11 +27,14 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+# The sample ecosystem is re-ingested on every run: an upsert, so it is idempotent.
 demo: $(STAMP)
-	$(BIN)/partnermatch demo
+	$(BIN)/partnermatch ingest partners data/sample/partners.csv
+	$(BIN)/partnermatch ingest outcomes data/sample/outcomes.csv
+	$(BIN)/partnermatch serve --host 127.0.0.1 --port 8000
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.ingest
+	$(BIN)/python bench/ingest_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
