@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from matcher import keys
 from matcher.ingest import IngestError, IngestReport, Kind, ingest
 from matcher.settings import get_settings
 from matcher.store import Store
@@ -35,6 +36,8 @@ ingest_app = typer.Typer(
     help="Load partner or outcome files (CSV or JSONL) into the store.", no_args_is_help=True
 )
 app.add_typer(ingest_app, name="ingest")
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 console = Console(stderr=True, soft_wrap=True)
 MAX_PROBLEMS_SHOWN = 50
@@ -133,6 +136,40 @@ def status() -> None:
     typer.echo(f"database: {settings.resolved_database_url}")
     typer.echo(f"partners: {store.count_partners()}")
     typer.echo(f"outcomes: {store.count_outcomes()}")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: str = typer.Option(..., help=f"One of: {', '.join(keys.ROLES)}."),
+    label: str | None = typer.Option(None, help="Who or what the key is for."),
+) -> None:
+    """Create an API key. The key is printed once, alone on the last line; store it safely."""
+    try:
+        record, secret = keys.create_key(open_store(), role, label)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--role") from None
+    typer.echo(f"created {record.role} key {record.key_id}" + (f" ({label})" if label else ""))
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key: id, role, label, created, revoked."""
+    for record in keys.list_keys(open_store()):
+        state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
+        typer.echo(
+            f"{record.key_id}\t{record.role}\t{record.label or ''}\t"
+            f"{record.created_at:%Y-%m-%d}\t{state}"
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str = typer.Argument(..., help="The key id shown by `keys list`.")) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    if not keys.revoke_key(open_store(), key_id):
+        console.print(f"[red]error:[/red] no active key with id {key_id!r}")
+        raise typer.Exit(code=1)
+    typer.echo(f"revoked {key_id}")
 
 
 def _load_plugins() -> None:
