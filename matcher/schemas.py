@@ -28,7 +28,8 @@ MAX_DESCRIPTION_CHARS = 5_000
 MAX_NAME_CHARS = 200
 MAX_TAG_CHARS = 200
 MAX_LIST_ITEMS = 200
-_PARTNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+PARTNER_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+_PARTNER_ID = re.compile(PARTNER_ID_RE)
 
 
 def _partner_id(value: Any) -> Any:

@@ -24,6 +24,22 @@ class Settings(BaseSettings):
         description="Any SQLAlchemy URL; default is a SQLite file under `home`.",
     )
     ingest_chunk_rows: int = Field(default=5_000, gt=0, description="Rows per ingestion chunk.")
+    max_request_bytes: int = Field(
+        default=11 * 1024 * 1024, gt=0, description="Largest HTTP request body accepted."
+    )
+    # -- matching engine (matcher/embedding.py, index.py, recommender.py) --
+    embedding_backend: str = Field(
+        default="torch",
+        description="Sentence embedding backend: `torch`, `onnx` (fp32) or `onnx-int8`.",
+    )
+    index_exact_max: int = Field(
+        default=200_000,
+        gt=0,
+        description="Up to this many partners the index is exact (flat); above, scalar-quantised.",
+    )
+    recommend_candidates: int = Field(
+        default=100, gt=0, le=2_000, description="Candidates fetched per retriever per deal."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from matcher import taxonomy
 from matcher.schemas import Outcome, Partner
 from matcher.settings import Settings
 
@@ -159,6 +160,30 @@ class PartnerFilter:
     segment: str | None = None
     certification: str | None = None
     name_contains: str | None = None
+
+    @classmethod
+    def parse(cls, **values: str | None) -> PartnerFilter:
+        """Filters from what a person typed (``language="German"``), normalised like profiles.
+
+        Raises:
+            UnknownValueError: a value outside its vocabulary, with the closest allowed ones.
+        """
+        normalisers = {
+            "partner_type": taxonomy.normalise_partner_type,
+            "tier": taxonomy.normalise_tier,
+            "language": taxonomy.normalise_language,
+            "country": taxonomy.normalise_country,
+            "industry": taxonomy.normalise_industry,
+            "segment": taxonomy.normalise_segment,
+            "certification": taxonomy.certification_key,
+        }
+        return cls(
+            **{
+                name: normalisers[name](value) if name in normalisers else value
+                for name, value in values.items()
+                if value
+            }
+        )
 
 
 @dataclass(frozen=True)

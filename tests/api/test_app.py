@@ -2,17 +2,32 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from matcher.settings import Settings
 
 
-def test_healthz_answers_ok(settings: Settings) -> None:
-    with TestClient(create_app()) as client:
-        response = client.get("/healthz")
+def test_healthz_answers_ok(client: TestClient) -> None:
+    response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-def test_the_app_creates_its_store_under_the_configured_home(settings: Settings) -> None:
-    create_app()
+def test_the_app_creates_its_store_under_the_configured_home(
+    client: TestClient, settings: Settings
+) -> None:
     assert (settings.home / "partnermatch.db").is_file()
+
+
+def test_metrics_expose_request_latency_per_route(client: TestClient) -> None:
+    client.get("/healthz")
+    body = client.get("/metrics").text
+    assert (
+        'partnermatch_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz",status="200"}'
+        in body
+    )
+
+
+def test_unknown_path_is_a_problem_json_404(client: TestClient) -> None:
+    response = client.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == "/v1/nothing-here"

@@ -1,0 +1,112 @@
+"""Every error as ``application/problem+json`` (RFC 9457), naming the field and the problem.
+
+Routes raise :class:`Problem` (or FastAPI's own exceptions, or let pydantic reject a body);
+this module maps all of them in one place. No stack trace ever reaches a client: an
+unexpected exception is logged with its traceback and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matcher.taxonomy import UnknownValueError
+
+logger = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error a route reports to the client, with optional per-field details."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response: type, title, status, detail, instance and optional field errors."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    """``("body", "languages", 2)`` → ``languages[2]``; ``("query", "top_k")`` → ``top_k``."""
+    parts = [part for part in location if part not in ("body", "query", "path", "header")]
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "(body)"
+
+
+def validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """Pydantic's request errors as ``{"field", "message"}`` pairs."""
+    return [
+        {
+            "field": _field_name(tuple(detail["loc"])),
+            "message": str(detail["msg"]).removeprefix("Value error, "),
+        }
+        for detail in error.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every exception the app can raise to problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, error: Problem) -> JSONResponse:
+        return problem_response(request, error.status, error.detail, error.errors, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(error)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem_response(request, 422, f"invalid request: {detail}", errors)
+
+    @app.exception_handler(UnknownValueError)
+    async def _unknown_value(request: Request, error: UnknownValueError) -> JSONResponse:
+        return problem_response(
+            request, 422, str(error), [{"field": error.field, "message": str(error)}]
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = (
+            error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        )
+        return problem_response(request, error.status_code, detail, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "internal error; it has been logged")

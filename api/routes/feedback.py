@@ -1,0 +1,23 @@
+"""Feedback: sellers accept or reject recommended partners; deal outcomes arrive later."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import SellerKey, StoreDep
+from matcher.feedback import Feedback, record_feedback
+
+router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+
+
+class FeedbackRecorded(BaseModel):
+    """The stored event's id."""
+
+    feedback_id: int
+
+
+@router.post("", status_code=201, response_model=FeedbackRecorded)
+def post_feedback(feedback: Feedback, store: StoreDep, key: SellerKey) -> FeedbackRecorded:
+    """Record an accepted/rejected recommendation (with a reason code) or a deal outcome."""
+    return FeedbackRecorded(feedback_id=record_feedback(store, feedback, key.key_id))

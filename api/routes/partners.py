@@ -1,0 +1,93 @@
+"""Partners: read (internal roles), create/replace and delete (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
+
+from api.deps import AdminKey, InternalKey, StoreDep
+from api.errors import Problem
+from matcher.schemas import PARTNER_ID_RE, Partner
+from matcher.store import PartnerFilter
+
+router = APIRouter(prefix="/v1/partners", tags=["partners"])
+PartnerIdPath = Annotated[str, Path(pattern=PARTNER_ID_RE, description="The partner's stable id.")]
+
+
+class PartnerList(BaseModel):
+    """One page of partners and the total that matched."""
+
+    partners: list[Partner]
+    total: int
+    offset: int
+    limit: int
+
+
+@router.get("", response_model=PartnerList)
+def list_partners(
+    store: StoreDep,
+    _key: InternalKey,
+    partner_type: str | None = None,
+    tier: str | None = None,
+    language: Annotated[str | None, Query(description="ISO 639-1 code, e.g. `de`")] = None,
+    country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2, e.g. `DE`")] = None,
+    industry: str | None = None,
+    segment: str | None = None,
+    certification: Annotated[str | None, Query(description="certification name or key")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="name contains")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> PartnerList:
+    """Partners matching every given filter, ordered by id, with pagination."""
+    filters = PartnerFilter.parse(
+        partner_type=partner_type,
+        tier=tier,
+        language=language,
+        country=country,
+        industry=industry,
+        segment=segment,
+        certification=certification,
+        name_contains=q,
+    )
+    page = store.list_partners(filters, offset=offset, limit=limit)
+    return PartnerList(partners=page.partners, total=page.total, offset=offset, limit=limit)
+
+
+@router.get(
+    "/{partner_id}", response_model=Partner, responses={404: {"description": "No such partner."}}
+)
+def get_partner(partner_id: PartnerIdPath, store: StoreDep, _key: InternalKey) -> Partner:
+    """One partner's full profile (internal fields included)."""
+    partner = store.get_partner(partner_id)
+    if partner is None:
+        raise Problem(404, f"no partner with id {partner_id!r}")
+    return partner
+
+
+@router.put(
+    "/{partner_id}", response_model=Partner, responses={422: {"description": "Invalid profile."}}
+)
+def put_partner(
+    partner_id: PartnerIdPath, partner: Partner, store: StoreDep, _key: AdminKey
+) -> Partner:
+    """Create or replace a partner; the live index is updated at once."""
+    if partner.partner_id != partner_id:
+        raise Problem(
+            422,
+            "partner_id in the body must match the URL",
+            errors=[{"field": "partner_id", "message": f"expected {partner_id!r}"}],
+        )
+    store.upsert_partners([partner])
+    return partner
+
+
+@router.delete(
+    "/{partner_id}", status_code=204, responses={404: {"description": "No such partner."}}
+)
+def delete_partner(partner_id: PartnerIdPath, store: StoreDep, _key: AdminKey) -> Response:
+    """Delete a partner; it is never recommended again."""
+    if not store.delete_partner(partner_id):
+        raise Problem(404, f"no partner with id {partner_id!r}")
+    return Response(status_code=204)
