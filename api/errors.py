@@ -14,12 +14,37 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from matcher.taxonomy import UnknownValueError
 
 logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemDetail(BaseModel):
+    """The body of every error response (RFC 9457), with the fields at fault in ``errors``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, str]] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem+json answers for ``statuses``."""
+    schema = ProblemDetail.model_json_schema()
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": schema}},
+        }
+        for status in statuses
+    }
 
 
 class Problem(Exception):
@@ -80,6 +105,16 @@ def validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
     ]
 
 
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method a route serves at this path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every exception the app can raise to problem+json."""
 
@@ -104,7 +139,10 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = (
             error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
         )
-        return problem_response(request, error.status_code, detail, headers=error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        return problem_response(request, error.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
-from matcher.schemas import PartnerId
+from matcher.schemas import Flag, Money, PartnerId
 from matcher.store import Store, feedback_events
 
 FEEDBACK_KINDS: tuple[str, ...] = ("accepted", "rejected", "outcome")
@@ -57,8 +57,8 @@ class Feedback(BaseModel):
     recommendation_id: Annotated[str, Field(max_length=64)] | None = None
     deal_id: Annotated[str, Field(max_length=64)] | None = None
     reason: RejectReason | None = None
-    won: bool | None = None
-    deal_size: Annotated[float, Field(ge=0)] | None = None
+    won: Flag = None
+    deal_size: Money = None
     note: Annotated[str, Field(max_length=1_000)] | None = None
 
     @model_validator(mode="after")

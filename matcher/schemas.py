@@ -35,52 +35,90 @@ _PARTNER_ID = re.compile(PARTNER_ID_RE)
 def _partner_id(value: Any) -> Any:
     """Ids appear in URLs and files: 1–64 letters, digits, ``.``, ``_``, ``:``, ``-``.
 
-    CSV readers may hand over numbers; an id is text, and ``"007"`` must stay ``"007"``.
+    An id is text, never a number: ``"007"`` and ``7`` are different ids, so JSON numbers are
+    refused rather than guessed at.
     """
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str) and not _PARTNER_ID.fullmatch(value.strip()):
+    if not isinstance(value, str):
+        raise ValueError("an id must be text (quote it in JSON)")
+    if not _PARTNER_ID.fullmatch(value.strip()):
         raise ValueError(
             f"{value!r} is not a valid id: use 1-64 letters, digits, '.', '_', ':' or '-', "
             "starting with a letter or digit"
         )
-    return value.strip() if isinstance(value, str) else value
+    return value.strip()
 
 
 PartnerId = Annotated[str, BeforeValidator(_partner_id)]
 
 
+def _unique(items: list[Any]) -> list[Any]:
+    """Items in first-seen order without repeats (items may be unhashable, e.g. bad JSON input)."""
+    unique: list[Any] = []
+    for item in items:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
 def _split_list(value: Any) -> Any:
-    """Accept a list, a ``;``-separated string (CSV) or a blank; drop empty items and duplicates."""
+    """Accept a list, a ``;``-separated string (CSV) or a blank; drop empty items and duplicates.
+
+    Anything else is returned unchanged for pydantic to reject with a proper message.
+    """
     if value is None:
         return []
     if isinstance(value, str):
         value = value.split(";")
     if isinstance(value, (list, tuple)):
         items = [item.strip() if isinstance(item, str) else item for item in value]
-        unique: list[Any] = []
-        for item in items:
-            if item not in ("", None) and item not in unique:
-                unique.append(item)
-        return unique
+        return _unique([item for item in items if item not in ("", None)])
     return value
 
 
-def _blank_to_none(value: Any) -> Any:
-    """CSV writes a missing value as an empty string; it means unknown."""
+def _unknown_number(value: Any) -> Any:
+    """CSV writes a missing value as an empty string; it means unknown.
+
+    JSON ``true``/``false`` is refused for numbers (pydantic's lax mode would read it as 1/0).
+    """
     if isinstance(value, str) and not value.strip():
         return None
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
     return value
 
 
+def _unknown_if_blank(value: Any) -> Any:
+    """A blank CSV cell of a non-numeric field is unknown."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def _flag(value: Any) -> Any:
+    """A yes/no value: JSON true/false, or CSV text like ``true``/``no``; never a number."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if not text:
+            return None
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+    raise ValueError("expected true or false")
+
+
+Flag = Annotated[bool | None, BeforeValidator(_flag)]
 Tag = Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS)]
 TagList = Annotated[list[Tag], BeforeValidator(_split_list), Field(max_length=MAX_LIST_ITEMS)]
-Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
-Share = Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_blank_to_none)]
-Percent = Annotated[Annotated[float, Field(ge=0, le=100)] | None, BeforeValidator(_blank_to_none)]
-Money = Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
+Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_unknown_number)]
+Share = Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_unknown_number)]
+Percent = Annotated[Annotated[float, Field(ge=0, le=100)] | None, BeforeValidator(_unknown_number)]
+Money = Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_unknown_number)]
 Text = Annotated[
-    Annotated[str, Field(max_length=MAX_DESCRIPTION_CHARS)] | None, BeforeValidator(_blank_to_none)
+    Annotated[str, Field(max_length=MAX_DESCRIPTION_CHARS)] | None,
+    BeforeValidator(_unknown_if_blank),
 ]
 
 
@@ -100,6 +138,8 @@ class Certification(BaseModel):
             return value
         if isinstance(value, dict):
             name, holders = str(value.get("name", "")), value.get("holders")
+        elif not isinstance(value, str):
+            raise ValueError("a certification is a name, 'name:holders' or {name, holders}")
         else:
             name, separator, count = str(value).rpartition(":")
             if not separator or not count.strip().isdigit():
@@ -110,9 +150,12 @@ class Certification(BaseModel):
         return cls(name=name, key=taxonomy.certification_key(name), holders=holders)
 
 
-def _parse_certifications(value: Any) -> list[Certification]:
+def _parse_certifications(value: Any) -> Any:
+    items = _split_list(value)
+    if not isinstance(items, list):
+        return items
     certifications: dict[str, Certification] = {}
-    for item in _split_list(value):
+    for item in items:
         certification = Certification.parse(item)
         certifications.setdefault(certification.key, certification)
     return list(certifications.values())
@@ -127,7 +170,7 @@ def _normalised(normalise: Any) -> BeforeValidator:
     """A before-validator applying a taxonomy normaliser to one optional value."""
 
     def apply(value: Any) -> Any:
-        value = _blank_to_none(value)
+        value = _unknown_if_blank(value)
         return normalise(value) if isinstance(value, str) else value
 
     return BeforeValidator(apply)
@@ -148,7 +191,7 @@ def _normalised_list(normalise: Any, *, expands: bool = False) -> BeforeValidato
                 normalised.extend(normalise(item))
             else:
                 normalised.append(normalise(item))
-        return list(dict.fromkeys(normalised))
+        return _unique(normalised)
 
     return BeforeValidator(apply)
 
@@ -213,8 +256,8 @@ class PartnerProfile(BaseModel):
     max_projects: Count = None
     training_completion: Share = None
     deal_registrations_12m: Count = None
-    last_active: Annotated[date | None, BeforeValidator(_blank_to_none)] = None
-    dedicated_manager: Annotated[bool | None, BeforeValidator(_blank_to_none)] = None
+    last_active: Annotated[date | None, BeforeValidator(_unknown_if_blank)] = None
+    dedicated_manager: Flag = None
     assets: Assets = []
 
     def public(self) -> dict[str, Any]:
@@ -249,7 +292,7 @@ class Outcome(BaseModel):
     country: Country = None
     segment: Segment = None
     deal_size: Money = None
-    won: bool
+    won: Annotated[bool, BeforeValidator(_flag)]
     closed_on: date
     cycle_days: Count = None
     csat: Percent = None
@@ -280,7 +323,7 @@ class Deal(BaseModel):
     deal_size: Money = None
     top_k: int = Field(default=10, ge=1, le=100)
     exclude: Annotated[list[str], BeforeValidator(_split_list)] = []
-    strict: bool = True
+    strict: Annotated[bool, BeforeValidator(_flag)] = True
 
     @field_validator("certifications")
     @classmethod

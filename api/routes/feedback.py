@@ -6,9 +6,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import SellerKey, StoreDep
+from api.errors import problem_responses
 from matcher.feedback import Feedback, record_feedback
 
-router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+router = APIRouter(
+    prefix="/v1/feedback", tags=["feedback"], responses=problem_responses(400, 401, 403, 413, 422)
+)
 
 
 class FeedbackRecorded(BaseModel):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from api.errors import Problem
+from api.errors import Problem, problem_responses
 
 router = APIRouter(tags=["operations"])
 
@@ -27,7 +27,7 @@ class Readiness(BaseModel):
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"description": "Not ready; `detail` says what is missing."}},
+    responses=problem_responses(503),
 )
 def readyz(request: Request) -> Readiness:
     """Readiness: the store answers and the services requests need are loaded."""

@@ -8,11 +8,15 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import AdminKey, InternalKey, StoreDep
-from api.errors import Problem
+from api.errors import Problem, problem_responses
 from matcher.schemas import PARTNER_ID_RE, Partner
 from matcher.store import PartnerFilter
 
-router = APIRouter(prefix="/v1/partners", tags=["partners"])
+router = APIRouter(
+    prefix="/v1/partners",
+    tags=["partners"],
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
+)
 PartnerIdPath = Annotated[str, Path(pattern=PARTNER_ID_RE, description="The partner's stable id.")]
 
 
@@ -55,9 +59,7 @@ def list_partners(
     return PartnerList(partners=page.partners, total=page.total, offset=offset, limit=limit)
 
 
-@router.get(
-    "/{partner_id}", response_model=Partner, responses={404: {"description": "No such partner."}}
-)
+@router.get("/{partner_id}", response_model=Partner)
 def get_partner(partner_id: PartnerIdPath, store: StoreDep, _key: InternalKey) -> Partner:
     """One partner's full profile (internal fields included)."""
     partner = store.get_partner(partner_id)
@@ -66,9 +68,7 @@ def get_partner(partner_id: PartnerIdPath, store: StoreDep, _key: InternalKey) -
     return partner
 
 
-@router.put(
-    "/{partner_id}", response_model=Partner, responses={422: {"description": "Invalid profile."}}
-)
+@router.put("/{partner_id}", response_model=Partner)
 def put_partner(
     partner_id: PartnerIdPath, partner: Partner, store: StoreDep, _key: AdminKey
 ) -> Partner:
@@ -83,9 +83,7 @@ def put_partner(
     return partner
 
 
-@router.delete(
-    "/{partner_id}", status_code=204, responses={404: {"description": "No such partner."}}
-)
+@router.delete("/{partner_id}", status_code=204)
 def delete_partner(partner_id: PartnerIdPath, store: StoreDep, _key: AdminKey) -> Response:
     """Delete a partner; it is never recommended again."""
     if not store.delete_partner(partner_id):

@@ -62,9 +62,11 @@ def test_duplicate_list_values_collapse_after_normalisation() -> None:
     assert partner.languages == ["de"]
 
 
-def test_numeric_ids_stay_text_with_leading_zeros() -> None:
+def test_ids_are_text_with_leading_zeros_kept_and_numbers_refused() -> None:
     assert Partner(partner_id="007", name="Bond", partner_type="agency").partner_id == "007"
-    assert Partner(partner_id=7, name="Bond", partner_type="agency").partner_id == "7"
+    assert problems(Partner, partner_id=7, name="Bond", partner_type="agency") == {
+        "partner_id": "an id must be text (quote it in JSON)"
+    }
 
 
 def test_every_bad_field_is_reported_by_name() -> None:
