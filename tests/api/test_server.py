@@ -1,0 +1,81 @@
+"""The real thing: ``partnermatch serve`` in a subprocess, called over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from matcher import keys
+from matcher.settings import Settings
+from matcher.store import Store
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
+    """A uvicorn server on a random loopback port over a fresh home; stopped after the test."""
+    settings = Settings(home=tmp_path / "home")
+    port = free_port()
+    cli = Path(sys.executable).with_name("partnermatch")
+    env = {**os.environ, "PARTNERMATCH_HOME": str(settings.home)}
+    process = subprocess.Popen(
+        [str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"server did not start:\n{output}")
+            time.sleep(0.2)
+        yield base_url, settings
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_served_api_answers_over_http(server: tuple[str, Settings]) -> None:
+    base_url, settings = server
+    admin = {
+        "Authorization": f"Bearer {keys.create_key(Store.from_settings(settings), 'admin')[1]}"
+    }
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        created = client.put(
+            "/v1/partners/P-1",
+            json={
+                "partner_id": "P-1",
+                "name": "Acme",
+                "partner_type": "isv",
+                "languages": ["German"],
+            },
+            headers=admin,
+        )
+        assert created.status_code == 200, created.text
+        listed = client.get("/v1/partners", params={"language": "de"}, headers=admin)
+        assert [p["partner_id"] for p in listed.json()["partners"]] == ["P-1"]
+        refused = client.get("/v1/partners")
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
