@@ -279,7 +279,8 @@ def _language_lookup() -> dict[str, str]:
         lookup[language.alpha_3] = code
         lookup[_fold(language.name)] = code
         for name in language.name.split(";"):
-            lookup.setdefault(_fold(name), code)
+            # pycountry calls some languages "Malay (macrolanguage)"; people write "Malay".
+            lookup.setdefault(_fold(name.removesuffix(" (macrolanguage)")), code)
     lookup.update(_LANGUAGE_ALIASES)
     return lookup
 

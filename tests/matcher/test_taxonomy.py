@@ -11,6 +11,13 @@ def test_language_codes_and_english_names_normalise_to_iso_639_1(value: str) -> 
     assert taxonomy.normalise_language(value) == "de"
 
 
+@pytest.mark.parametrize(
+    ("value", "code"), [("Malay", "ms"), ("Swahili", "sw"), ("Mandarin", "zh")]
+)
+def test_macrolanguages_and_common_names_are_understood(value: str, code: str) -> None:
+    assert taxonomy.normalise_language(value) == code
+
+
 def test_unknown_language_names_the_field_value_and_suggestions() -> None:
     with pytest.raises(UnknownValueError) as caught:
         taxonomy.normalise_language("Germn")
