@@ -136,6 +136,21 @@ feedback_events = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Every recommendation served, so any answer can be explained later (who asked, what was
+# asked, which model and index answered, what came back).
+recommendations_served = Table(
+    "recommendations_served",
+    metadata,
+    Column("recommendation_id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("key_id", String(32)),
+    Column("channel", String(16), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("index_version", String(64), nullable=False),
+    Column("results", JSON, nullable=False),
+)
+
 _OUTCOME_COLUMNS = [column.name for column in outcomes.columns if column.name != "id"]
 
 
@@ -458,6 +473,23 @@ class Store:
                 .group_by(outcomes.c.partner_id, outcomes.c.industry)
             ).all()
         return {(partner_id, industry): int(count) for partner_id, industry, count in rows}
+
+    # -- IPP model: feedback events as training rows, all partners ---------------------------
+
+    def feedback_frame(self) -> pd.DataFrame:
+        """Every feedback event (accepted/rejected recommendations, outcomes), oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feedback_events).order_by(feedback_events.c.id)).all()
+        columns = [column.name for column in feedback_events.columns]
+        return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+    def all_partners(self) -> dict[str, Partner]:
+        """Every partner by ``partner_id`` (training, scorecards, look-alikes)."""
+        return {
+            partner.partner_id: partner
+            for batch in self.iter_partner_rows()
+            for _, partner in batch
+        }
 
 
 def _insert_plain(connection: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:

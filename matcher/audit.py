@@ -1,0 +1,56 @@
+"""The audit log of served recommendations: request, versions, returned ids and scores.
+
+Sellers and partner managers ask "why did we get this partner last Tuesday?"; the log keeps
+what is needed to answer, without storing whole profiles (those change; ids and scores don't).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from matcher.store import Store, recommendations_served
+
+
+def record_recommendation(
+    store: Store,
+    request: dict[str, Any],
+    answer: dict[str, Any],
+    key_id: str | None,
+    channel: str = "api",
+) -> None:
+    """Store one served answer (DESIGN.md 3.3 shape) under its ``recommendation_id``."""
+    results = [
+        {"partner_id": r["partner_id"], "rank": r["rank"], "score": r["score"]}
+        for r in answer["results"]
+    ]
+    with store.transaction() as connection:
+        connection.execute(
+            recommendations_served.insert().values(
+                recommendation_id=answer["recommendation_id"],
+                created_at=datetime.now(UTC),
+                key_id=key_id,
+                channel=channel,
+                request=request,
+                model_version=answer["model_version"],
+                index_version=answer["index_version"],
+                results=results,
+            )
+        )
+
+
+def get_recommendation(store: Store, recommendation_id: str) -> dict[str, Any] | None:
+    """The logged record of one served recommendation, or ``None``."""
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            select(recommendations_served).where(
+                recommendations_served.c.recommendation_id == recommendation_id
+            )
+        ).first()
+    if row is None:
+        return None
+    record = dict(row._mapping)
+    record["created_at"] = record["created_at"].isoformat()
+    return record
