@@ -1,17 +1,28 @@
 """The FastAPI application: HTTP over :mod:`matcher`, holding no matching logic of its own.
 
-``create_app`` opens the store once, installs the error mapping (problem+json), the body
-cap and the metrics middleware, and mounts one router per resource.
+``create_app`` opens the store, creates the matching service (its engine loads in the
+background at start-up, so `/healthz` answers at once and `/readyz` says when recommendations
+can be served), installs the error mapping (problem+json), the body cap, metrics and the
+widget's CORS, and mounts one router per resource.
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from api.errors import install_error_handlers
-from api.middleware import BodyLimit, Metrics
-from api.routes import feedback, health, partners
+from api.limits import TokenBucket
+from api.middleware import BodyLimit, Metrics, WidgetCors
+from api.routes import feedback, health, operations, partners, recommendations
+from matcher.embedding import Embedder, get_embedder
+from matcher.ipp import IppScorer
+from matcher.recommender import default_scorer
+from matcher.service import MatchingService
 from matcher.settings import Settings, get_settings
 from matcher.store import Store
 
@@ -25,17 +36,45 @@ widget endpoint only). Errors are `application/problem+json` and name the field 
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for ``settings`` (default: from the environment)."""
+def create_app(
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    scorer_factory: Callable[[], IppScorer] | None = None,
+    load_in_background: bool = True,
+) -> FastAPI:
+    """Build the app for ``settings`` (default: from the environment).
+
+    ``embedder`` and ``scorer_factory`` default to the configured model and the registry's
+    promoted IPP scorer; tests pass small fakes.
+    """
     settings = settings or get_settings()
-    app = FastAPI(title="partnermatch", version="0.1.0", description=DESCRIPTION)
+    store = Store.from_settings(settings)
+    service = MatchingService(
+        store,
+        settings,
+        embedder or get_embedder(settings),
+        scorer_factory or (lambda: default_scorer(settings)),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if load_in_background:
+            threading.Thread(target=service.start, name="partnermatch-load", daemon=True).start()
+        else:
+            service.start()
+        yield
+
+    app = FastAPI(title="partnermatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.store = Store.from_settings(settings)
+    app.state.store = store
+    app.state.service = service
     app.state.metrics_registry = CollectorRegistry()
-    app.state.readiness = lambda: {"store": app.state.store.count_partners() >= 0}
+    app.state.widget_bucket = TokenBucket(settings.widget_rate_per_minute)
+    app.state.readiness = lambda: {"store": store.count_partners() >= 0, "index": service.ready}
     install_error_handlers(app)
+    app.add_middleware(WidgetCors, allow_origins=settings.widget_origins)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
-    for router in (health.router, partners.router, feedback.router):
-        app.include_router(router)
+    for module in (health, recommendations, partners, feedback, operations):
+        app.include_router(module.router)
     return app

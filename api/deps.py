@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Problem
 from matcher.keys import ApiKey, verify_key
+from matcher.service import MatchingService
 from matcher.settings import Settings
 from matcher.store import Store
 
@@ -26,7 +27,13 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def get_service(request: Request) -> MatchingService:
+    """The live matching service."""
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+ServiceDep = Annotated[MatchingService, Depends(get_service)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -97,3 +98,23 @@ class Metrics:
             labels = (scope["method"], template, str(status))
             self.latency.labels(*labels).observe(time.perf_counter() - started)
             self.requests.labels(*labels).inc()
+
+
+class WidgetCors(CORSMiddleware):
+    """CORS for the widget endpoint only: other endpoints are not for browsers on other sites."""
+
+    def __init__(self, app: ASGIApp, allow_origins: list[str]) -> None:
+        super().__init__(
+            app,
+            allow_origins=allow_origins,
+            allow_methods=["GET"],
+            allow_headers=["Authorization"],
+            max_age=600,
+        )
+        self.inner = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/widget/"):
+            await super().__call__(scope, receive, send)
+        else:
+            await self.inner(scope, receive, send)

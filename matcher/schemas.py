@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -71,7 +72,7 @@ def _split_list(value: Any) -> Any:
         value = value.split(";")
     if isinstance(value, (list, tuple)):
         items = [item.strip() if isinstance(item, str) else item for item in value]
-        return _unique([item for item in items if item not in ("", None)])
+        return _unique([item for item in items if item != ""])
     return value
 
 
@@ -111,7 +112,21 @@ def _flag(value: Any) -> Any:
 
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
 Tag = Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS)]
-TagList = Annotated[list[Tag], BeforeValidator(_split_list), Field(max_length=MAX_LIST_ITEMS)]
+# Lists arrive as JSON arrays or, from CSV, as one `;`-separated string: the documented
+# request schema says both (responses are always arrays).
+TEXT_LIST_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string", "description": "items separated by ';'"},
+            {"type": "null", "description": "same as an empty list"},
+        ]
+    },
+    mode="validation",
+)
+TagList = Annotated[
+    list[Tag], BeforeValidator(_split_list), Field(max_length=MAX_LIST_ITEMS), TEXT_LIST_SCHEMA
+]
 Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_unknown_number)]
 Share = Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_unknown_number)]
 Percent = Annotated[Annotated[float, Field(ge=0, le=100)] | None, BeforeValidator(_unknown_number)]
@@ -162,7 +177,34 @@ def _parse_certifications(value: Any) -> Any:
 
 
 Certifications = Annotated[
-    list[Certification], BeforeValidator(_parse_certifications), Field(max_length=MAX_LIST_ITEMS)
+    list[Certification],
+    BeforeValidator(_parse_certifications),
+    Field(max_length=MAX_LIST_ITEMS),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            {"type": "string", "description": "name or name:holders"},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "holders": {"type": ["integer", "null"], "minimum": 0},
+                                },
+                                "required": ["name"],
+                            },
+                        ]
+                    },
+                },
+                {"type": "string", "description": "items separated by ';'"},
+                {"type": "null", "description": "same as an empty list"},
+            ]
+        },
+        mode="validation",
+    ),
 ]
 
 
@@ -201,11 +243,15 @@ Industry = Annotated[str | None, _normalised(taxonomy.normalise_industry)]
 Country = Annotated[str | None, _normalised(taxonomy.normalise_country)]
 Segment = Annotated[str | None, _normalised(taxonomy.normalise_segment)]
 Tier = Annotated[str | None, _normalised(taxonomy.normalise_tier)]
-Languages = Annotated[list[str], _normalised_list(taxonomy.normalise_language)]
-Countries = Annotated[list[str], _normalised_list(taxonomy.normalise_countries, expands=True)]
-Industries = Annotated[list[str], _normalised_list(taxonomy.normalise_industry)]
-Segments = Annotated[list[str], _normalised_list(taxonomy.normalise_segment)]
-PartnerTypes = Annotated[list[str], _normalised_list(taxonomy.normalise_partner_type)]
+Languages = Annotated[list[str], _normalised_list(taxonomy.normalise_language), TEXT_LIST_SCHEMA]
+Countries = Annotated[
+    list[str], _normalised_list(taxonomy.normalise_countries, expands=True), TEXT_LIST_SCHEMA
+]
+Industries = Annotated[list[str], _normalised_list(taxonomy.normalise_industry), TEXT_LIST_SCHEMA]
+Segments = Annotated[list[str], _normalised_list(taxonomy.normalise_segment), TEXT_LIST_SCHEMA]
+PartnerTypes = Annotated[
+    list[str], _normalised_list(taxonomy.normalise_partner_type), TEXT_LIST_SCHEMA
+]
 
 
 def _normalise_asset(asset: str) -> str:
@@ -213,7 +259,12 @@ def _normalise_asset(asset: str) -> str:
     return f"{kind}:{name}"
 
 
-Assets = Annotated[list[str], _normalised_list(_normalise_asset), Field(max_length=MAX_LIST_ITEMS)]
+Assets = Annotated[
+    list[str],
+    _normalised_list(_normalise_asset),
+    Field(max_length=MAX_LIST_ITEMS),
+    TEXT_LIST_SCHEMA,
+]
 
 
 class PartnerProfile(BaseModel):
@@ -317,12 +368,12 @@ class Deal(BaseModel):
     country: Country = None
     segment: Segment = None
     languages: Languages = []
-    certifications: Annotated[list[str], BeforeValidator(_split_list)] = []
+    certifications: Annotated[list[str], BeforeValidator(_split_list), TEXT_LIST_SCHEMA] = []
     partner_types: PartnerTypes = []
     specialisms: TagList = []
     deal_size: Money = None
     top_k: int = Field(default=10, ge=1, le=100)
-    exclude: Annotated[list[str], BeforeValidator(_split_list)] = []
+    exclude: Annotated[list[str], BeforeValidator(_split_list), TEXT_LIST_SCHEMA] = []
     strict: Annotated[bool, BeforeValidator(_flag)] = True
 
     @field_validator("certifications")

@@ -24,6 +24,23 @@ class Settings(BaseSettings):
         description="Any SQLAlchemy URL; default is a SQLite file under `home`.",
     )
     ingest_chunk_rows: int = Field(default=5_000, gt=0, description="Rows per ingestion chunk.")
+    models_dir: Path | None = Field(
+        default=None, description="The IPP model registry; default `<home>/models`."
+    )
+    default_models_dir: Path | None = Field(
+        default=None,
+        description="Registry of the committed default model, used while `models_dir` has no "
+        "promoted version; default the repository's `models/` folder.",
+    )
+    matrix_config: Path | None = Field(
+        default=None,
+        description="A Partner Evaluation Matrix file; default the packaged `matcher/matrix.toml`.",
+    )
+    widget_origins: list[str] = Field(
+        default=["http://127.0.0.1:8000", "http://localhost:8000"],
+        description="Origins allowed to embed the widget (JSON list in the environment).",
+    )
+    widget_rate_per_minute: int = Field(default=60, gt=0, description="Widget requests per key.")
     max_request_bytes: int = Field(
         default=11 * 1024 * 1024, gt=0, description="Largest HTTP request body accepted."
     )
@@ -47,6 +64,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'partnermatch.db').resolve()}"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        """The model registry in force: ``models_dir`` or ``<home>/models``."""
+        return self.models_dir if self.models_dir is not None else self.home / "models"
+
+    @property
+    def resolved_default_models_dir(self) -> Path:
+        """The committed default registry: `default_models_dir` or the repository's `models/`."""
+        if self.default_models_dir is not None:
+            return self.default_models_dir
+        return Path(__file__).resolve().parents[1] / "models"
 
 
 @lru_cache

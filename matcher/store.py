@@ -491,6 +491,18 @@ class Store:
             for _, partner in batch
         }
 
+    def served_requests(self) -> dict[str, dict[str, Any]]:
+        """The deal request of every logged recommendation, by ``recommendation_id``.
+
+        Feedback on a recommendation (accepted/rejected) names only its id; this gives training
+        the deal it was about.
+        """
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(recommendations_served.c.recommendation_id, recommendations_served.c.request)
+            ).all()
+        return {str(recommendation_id): dict(request or {}) for recommendation_id, request in rows}
+
 
 def _insert_plain(connection: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
     """Insert many rows through the driver's ``executemany``.

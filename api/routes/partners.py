@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from api.deps import AdminKey, InternalKey, StoreDep
+from api.deps import AdminKey, InternalKey, ServiceDep, StoreDep
 from api.errors import Problem, problem_responses
 from matcher.schemas import PARTNER_ID_RE, Partner
 from matcher.store import PartnerFilter
@@ -70,7 +70,7 @@ def get_partner(partner_id: PartnerIdPath, store: StoreDep, _key: InternalKey) -
 
 @router.put("/{partner_id}", response_model=Partner)
 def put_partner(
-    partner_id: PartnerIdPath, partner: Partner, store: StoreDep, _key: AdminKey
+    partner_id: PartnerIdPath, partner: Partner, service: ServiceDep, _key: AdminKey
 ) -> Partner:
     """Create or replace a partner; the live index is updated at once."""
     if partner.partner_id != partner_id:
@@ -79,13 +79,13 @@ def put_partner(
             "partner_id in the body must match the URL",
             errors=[{"field": "partner_id", "message": f"expected {partner_id!r}"}],
         )
-    store.upsert_partners([partner])
+    service.upsert_partner(partner)
     return partner
 
 
 @router.delete("/{partner_id}", status_code=204)
-def delete_partner(partner_id: PartnerIdPath, store: StoreDep, _key: AdminKey) -> Response:
+def delete_partner(partner_id: PartnerIdPath, service: ServiceDep, _key: AdminKey) -> Response:
     """Delete a partner; it is never recommended again."""
-    if not store.delete_partner(partner_id):
+    if not service.delete_partner(partner_id):
         raise Problem(404, f"no partner with id {partner_id!r}")
     return Response(status_code=204)

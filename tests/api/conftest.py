@@ -1,4 +1,4 @@
-"""API fixtures: an app over a temporary store, with one key per role."""
+"""API fixtures: an app over a temporary store with the fast fake embedder, one key per role."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from matcher import keys
+from matcher.embedding import FakeEmbedder
+from matcher.matrix import MatrixScorer
 from matcher.settings import Settings
 from matcher.store import Store
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    """A test client over a fresh app and store."""
-    with TestClient(create_app(settings)) as test_client:
+    """A test client over a fresh app and store (fake embedder, rule-based matrix)."""
+    app = create_app(
+        settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
+    )
+    with TestClient(app) as test_client:
         yield test_client
 
 

@@ -16,11 +16,21 @@ from schemathesis.checks import positive_data_acceptance
 
 from api.app import create_app
 from matcher import keys
+from matcher.embedding import FakeEmbedder
+from matcher.ingest import ingest
+from matcher.matrix import MatrixScorer
 from matcher.settings import Settings
 
 EXAMPLES_PER_OPERATION = 15
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
-app = create_app(Settings(home=Path(tempfile.mkdtemp(prefix="partnermatch-schema-"))))
+app = create_app(
+    Settings(home=Path(tempfile.mkdtemp(prefix="partnermatch-schema-"))),
+    embedder=FakeEmbedder(),
+    scorer_factory=MatrixScorer,
+)
+ingest(app.state.store, "partners", SAMPLE / "partners.csv")
+app.state.service.start()
 ADMIN = {"Authorization": f"Bearer {keys.create_key(app.state.store, 'admin')[1]}"}
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 

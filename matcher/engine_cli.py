@@ -1,0 +1,107 @@
+"""CLI commands of the matching engine: ``index build``, ``index status`` and ``recommend``.
+
+Plugged into ``partnermatch`` through the ``partnermatch.commands`` entry point. ``matcher.cli``
+is imported inside the commands, because it loads this module while it is being imported.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+index_app = typer.Typer(help="Build and inspect the partner vector index.", no_args_is_help=True)
+
+
+def _engine_parts():  # type: ignore[no-untyped-def]
+    from matcher.cli import console, open_store
+    from matcher.embedding import get_embedder
+    from matcher.recommender import default_scorer
+    from matcher.settings import get_settings
+
+    settings = get_settings()
+    return settings, open_store(), console, get_embedder, default_scorer
+
+
+@index_app.command("build")
+def index_build() -> None:
+    """Embed every partner (cached vectors reused) and save the index atomically."""
+    from matcher.cli import progress_bar
+    from matcher.recommender import build_engine
+
+    settings, store, console, get_embedder, default_scorer = _engine_parts()
+    total = store.count_partners()
+    if total == 0:
+        console.print("[red]error:[/red] no partners in the store; run `partnermatch ingest partners`")
+        raise typer.Exit(code=2)
+    with progress_bar() as progress:
+        task = progress.add_task("load embedding model", total=None)
+        embedder = get_embedder(settings)
+        progress.update(task, description="embed partners", total=total)
+        engine = build_engine(
+            store,
+            embedder,
+            default_scorer(settings),
+            settings,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    console.print(
+        f"indexed {len(engine.index)} partners with {embedder.model_id} "
+        f"({engine.index.kind}), version {engine.index.index_version}"
+    )
+
+
+@index_app.command("status")
+def index_status() -> None:
+    """The saved index's manifest, and whether it is current against the store."""
+    from matcher.index import IndexLoadError, read_manifest
+    from matcher.recommender import index_dir
+
+    settings, store, console, _, _ = _engine_parts()
+    try:
+        manifest = read_manifest(index_dir(settings))
+    except IndexLoadError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(code=1) from None
+    assert manifest is not None
+    current = manifest.store_fingerprint == store.partner_fingerprint()
+    typer.echo(json.dumps({**manifest.__dict__, "current": current}, indent=2))
+
+
+def recommend(
+    deal_path: Path = typer.Argument(..., help="A deal as JSON (DESIGN.md 3.3); '-' reads stdin."),
+) -> None:
+    """Recommend partners for a deal; prints the JSON answer on stdout."""
+    from matcher.index import IndexLoadError
+    from matcher.recommender import load_engine
+    from matcher.schemas import Deal, field_problems
+
+    settings, store, console, get_embedder, default_scorer = _engine_parts()
+    try:
+        raw = sys.stdin.read() if str(deal_path) == "-" else deal_path.read_text("utf-8")
+        deal = Deal.model_validate(json.loads(raw))
+    except OSError as error:
+        console.print(f"[red]error:[/red] cannot read {deal_path}: {error.strerror}")
+        raise typer.Exit(code=2) from None
+    except json.JSONDecodeError as error:
+        console.print(f"[red]error:[/red] {deal_path} is not valid JSON: {error}")
+        raise typer.Exit(code=2) from None
+    except ValidationError as error:
+        for problem in field_problems(error):
+            console.print(f"[red]error:[/red] {problem.field}: {problem.message}", highlight=False)
+        raise typer.Exit(code=2) from None
+    try:
+        engine = load_engine(store, get_embedder(settings), default_scorer(settings), settings)
+    except IndexLoadError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(code=1) from None
+    typer.echo(json.dumps(engine.recommend(deal), indent=2, ensure_ascii=False))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``index`` and ``recommend`` to the ``partnermatch`` command."""
+    app.add_typer(index_app, name="index")
+    app.command("recommend")(recommend)

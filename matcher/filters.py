@@ -1,0 +1,244 @@
+"""A deal's hard constraints compiled into a bitmap over store row ids, with the funnel counts.
+
+The columns are built once, in memory, when the engine loads (one packed bitmap per facet value,
+indexed by row id), so a request does bitwise ANDs over a few kilobytes instead of SQL scans.
+The resulting bitmap is exactly what FAISS's ``IDSelectorBitmap`` takes, so the vector search
+itself is restricted (DESIGN.md 3.3, section 4).
+
+Constraint order, and the funnel keys: ``total`` → ``country`` (served) → ``languages`` (all) →
+``certifications`` (all, by normalised key) → ``partner_types`` (any). An empty answer then says
+which constraint emptied it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.schemas import Deal, PartnerProfile
+
+FUNNEL_KEYS: tuple[str, ...] = ("total", "country", "languages", "certifications", "partner_types")
+_FACETS: tuple[str, ...] = ("country", "language", "certification", "partner_type")
+_GROWTH = 1.5
+
+
+def _facet_values(profile: PartnerProfile) -> dict[str, set[str]]:
+    return {
+        "country": set(profile.countries),
+        "language": set(profile.languages),
+        "certification": {certification.key for certification in profile.certifications},
+        "partner_type": {profile.partner_type},
+    }
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    """Which rows a deal allows (packed bitmap over row ids) and the funnel that led there."""
+
+    allowed: np.ndarray
+    funnel: dict[str, int]
+    emptied_by: str | None
+
+    @property
+    def count(self) -> int:
+        """How many rows are allowed."""
+        return int(np.bitwise_count(self.allowed).sum())
+
+    def allowed_rows(self) -> np.ndarray:
+        """The allowed row ids, ascending."""
+        return np.flatnonzero(np.unpackbits(self.allowed, bitorder="little")).astype(np.int64)
+
+
+class PartnerColumns:
+    """Per facet value, a packed bitmap of the partners having it; upsert/remove one row live.
+
+    Bit ``i`` of a bitmap is row id ``i`` (little bit order, as ``np.packbits(...,
+    bitorder="little")``), the layout of ``faiss.IDSelectorBitmap``.
+    """
+
+    def __init__(self, capacity_rows: int = 1024) -> None:
+        self._bytes = max(1, (capacity_rows + 7) // 8)
+        self.alive = np.zeros(self._bytes, dtype=np.uint8)
+        self._bitmaps: dict[tuple[str, str], np.ndarray] = {}
+        self._values: dict[int, dict[str, set[str]]] = {}
+        self.row_of: dict[str, int] = {}
+        self.partner_of: dict[int, str] = {}
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[int, PartnerProfile]]) -> PartnerColumns:
+        """Columns over these (row id, profile) pairs."""
+        rows = list(rows)
+        columns = cls(capacity_rows=(max((row_id for row_id, _ in rows), default=0) + 1))
+        for row_id, profile in rows:
+            columns.upsert(row_id, profile)
+        return columns
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def _ensure(self, row_id: int) -> None:
+        needed = row_id // 8 + 1
+        if needed <= self._bytes:
+            return
+        size = max(needed, int(self._bytes * _GROWTH) + 1)
+        pad = size - self._bytes
+        self.alive = np.concatenate([self.alive, np.zeros(pad, dtype=np.uint8)])
+        for key, bitmap in self._bitmaps.items():
+            self._bitmaps[key] = np.concatenate([bitmap, np.zeros(pad, dtype=np.uint8)])
+        self._bytes = size
+
+    def _bitmap(self, facet: str, value: str) -> np.ndarray:
+        key = (facet, value)
+        if key not in self._bitmaps:
+            self._bitmaps[key] = np.zeros(self._bytes, dtype=np.uint8)
+        return self._bitmaps[key]
+
+    @staticmethod
+    def _set(bitmap: np.ndarray, row_id: int, on: bool) -> None:
+        byte, bit = divmod(row_id, 8)
+        if on:
+            bitmap[byte] |= np.uint8(1 << bit)
+        else:
+            bitmap[byte] &= np.uint8(~(1 << bit) & 0xFF)
+
+    def upsert(self, row_id: int, profile: PartnerProfile) -> None:
+        """Record (or replace) one partner's facet values."""
+        self.remove(row_id)
+        self._ensure(row_id)
+        values = _facet_values(profile)
+        for facet, facet_values in values.items():
+            for value in facet_values:
+                self._set(self._bitmap(facet, value), row_id, True)
+        self._set(self.alive, row_id, True)
+        self._values[row_id] = values
+        self.row_of[profile.partner_id] = row_id
+        self.partner_of[row_id] = profile.partner_id
+
+    def remove(self, row_id: int) -> None:
+        """Forget one partner: it passes no filter from now on."""
+        values = self._values.pop(row_id, None)
+        if values is None:
+            return
+        for facet, facet_values in values.items():
+            for value in facet_values:
+                self._set(self._bitmaps[(facet, value)], row_id, False)
+        self._set(self.alive, row_id, False)
+        partner_id = self.partner_of.pop(row_id, None)
+        if partner_id is not None and self.row_of.get(partner_id) == row_id:
+            del self.row_of[partner_id]
+
+    def _any_of(self, facet: str, values: Iterable[str]) -> np.ndarray:
+        union = np.zeros(self._bytes, dtype=np.uint8)
+        for value in values:
+            bitmap = self._bitmaps.get((facet, value))
+            if bitmap is not None:
+                union |= bitmap
+        return union
+
+    def _all_of(self, facet: str, values: Iterable[str], start: np.ndarray) -> np.ndarray:
+        allowed = start.copy()
+        for value in values:
+            bitmap = self._bitmaps.get((facet, value))
+            if bitmap is None:
+                return np.zeros_like(allowed)
+            allowed &= bitmap
+        return allowed
+
+    def compile(self, deal: Deal, apply_constraints: bool | None = None) -> FilterResult:
+        """The rows the deal allows, and how many survived each constraint in turn.
+
+        With ``strict`` (or ``apply_constraints=True``) the constraints restrict ``allowed``;
+        otherwise ``allowed`` is every live partner bar the excluded ones and the funnel tells
+        how many *would* pass. Exclusions never count in the funnel.
+        """
+        strict = deal.strict if apply_constraints is None else apply_constraints
+        current = self.alive.copy()
+        funnel = {"total": _count(current)}
+        emptied_by: str | None = None
+        steps: list[tuple[str, np.ndarray | None]] = [
+            ("country", self._any_of("country", [deal.country]) if deal.country else None),
+            ("languages", None),
+            ("certifications", None),
+            (
+                "partner_types",
+                self._any_of("partner_type", deal.partner_types) if deal.partner_types else None,
+            ),
+        ]
+        for name, bitmap in steps:
+            if name == "languages":
+                current = self._all_of("language", deal.languages, current)
+            elif name == "certifications":
+                current = self._all_of("certification", deal.certification_keys, current)
+            elif bitmap is not None:
+                current = current & bitmap
+            funnel[name] = _count(current)
+            if funnel[name] == 0 and emptied_by is None and funnel["total"] > 0:
+                emptied_by = name
+        allowed = current if strict else self.alive.copy()
+        for partner_id in deal.exclude:
+            row_id = self.row_of.get(partner_id)
+            if row_id is not None:
+                self._set(allowed, row_id, False)
+        return FilterResult(
+            allowed=allowed, funnel=funnel, emptied_by=emptied_by if strict else None
+        )
+
+    def row_ids(self, packed: np.ndarray) -> np.ndarray:
+        """The row ids set in a packed bitmap."""
+        return np.flatnonzero(np.unpackbits(packed, bitorder="little")).astype(np.int64)
+
+
+def _count(packed: np.ndarray) -> int:
+    return int(np.bitwise_count(packed).sum())
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a deal's constraints one partner meets: soft features and evidence.
+
+    Fractions are ``None`` when the deal asks nothing of that kind.
+    """
+
+    languages: list[str]
+    certifications: list[str]
+    country_served: bool | None
+    partner_type_match: bool | None
+    language_share: float | None
+    certification_share: float | None
+
+
+def coverage(deal: Deal, profile: PartnerProfile) -> Coverage:
+    """Which of the deal's languages, certifications, country and partner types a partner meets."""
+    languages = [code for code in deal.languages if code in profile.languages]
+    partner_keys = {
+        certification.key: certification.name for certification in profile.certifications
+    }
+    wanted = list(dict.fromkeys(deal.certification_keys))
+    certifications = [partner_keys[key] for key in wanted if key in partner_keys]
+    return Coverage(
+        languages=languages,
+        certifications=certifications,
+        country_served=(deal.country in profile.countries) if deal.country else None,
+        partner_type_match=(profile.partner_type in deal.partner_types)
+        if deal.partner_types
+        else None,
+        language_share=len(languages) / len(deal.languages) if deal.languages else None,
+        certification_share=len(certifications) / len(wanted) if wanted else None,
+    )
+
+
+def violations(deal: Deal, profile: PartnerProfile) -> list[str]:
+    """The hard constraints a partner breaks (empty when it may be recommended under strict)."""
+    broken = []
+    found = coverage(deal, profile)
+    if found.country_served is False:
+        broken.append("country")
+    if found.language_share is not None and found.language_share < 1:
+        broken.append("languages")
+    if found.certification_share is not None and found.certification_share < 1:
+        broken.append("certifications")
+    if found.partner_type_match is False:
+        broken.append("partner_types")
+    return broken

@@ -1,0 +1,954 @@
+"""The 4 Cs of the Ideal Partner Profile: Capacity, Capability, Commitment, Customer fit.
+
+Each C is a weighted mean of *criteria* (the rows of the Partner Evaluation Matrix), each turned
+into a value in 0–1 with one evidence line a person can check ("12 certified staff of 40",
+"training 85 % complete", "last active 9 days ago"). Three rules keep the scores honest:
+
+* a missing field is **unknown**, not zero: the criterion takes the population prior, the
+  evidence says "employees unknown", and ``confidence`` (share of the weight that was known) drops;
+* a criterion that does not apply (the deal names no segment, a prospect has no deal history) is
+  left out of the C altogether;
+* win rates are shrunk toward the population mean with a beta prior and shown with their sample
+  size ("win rate 45 % (shrunk from 8 of 10 deals)"), so three lucky deals do not make a star.
+
+Customer fit is measured against a target: the deal for recommendations, or the vendor's ideal
+customer profile (``[icp]`` in ``matrix.toml``) when the target is ``None`` (prospects). The same
+criteria feed the trained model (:func:`model_features`), so training and serving share one code
+path. Assessment is pure computation (no I/O): the recommender calls it for every candidate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from matcher import taxonomy
+from matcher.ipp import FOUR_CS, FourCs
+from matcher.schemas import Deal, Partner, PartnerProfile
+
+FEATURE_VERSION = 1
+
+CRITERIA: dict[str, tuple[str, ...]] = {
+    "capacity": ("employees", "certified_staff", "customers", "reach", "headroom"),
+    "capability": (
+        "certifications",
+        "specialisms",
+        "industry_depth",
+        "track_record",
+        "csat",
+        "assets",
+        "partner_type",
+    ),
+    "commitment": (
+        "dedicated_manager",
+        "training",
+        "deal_registrations",
+        "recency",
+        "certified_share",
+    ),
+    "customer_fit": ("industries", "regions", "segments", "languages"),
+}
+CRITERION_KEYS: tuple[str, ...] = tuple(f"{c}.{name}" for c in FOUR_CS for name in CRITERIA[c])
+SCALES: tuple[str, ...] = (
+    "employees",
+    "certified_staff",
+    "customers",
+    "countries",
+    "deal_registrations",
+    "certifications",
+    "specialisms",
+    "assets",
+    "industries",
+    "recency_full_days",
+    "recency_zero_days",
+)
+
+
+def _allowed(what: str, value: object, allowed: Iterable[str]) -> ValueError:
+    return ValueError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class Icp:
+    """The vendor's ideal customer profile: what a prospect's customer fit is measured against."""
+
+    segments: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Icp:
+        """Normalise an ``[icp]`` table; region words (``DACH``) and countries are both fine."""
+        for region in raw.get("regions", []):
+            taxonomy.normalise_countries(region)
+        return cls(
+            segments=tuple(taxonomy.normalise_segment(s) for s in raw.get("segments", [])),
+            industries=tuple(taxonomy.normalise_industry(i) for i in raw.get("industries", [])),
+            regions=tuple(raw.get("regions", [])),
+            languages=tuple(taxonomy.normalise_language(lang) for lang in raw.get("languages", [])),
+        )
+
+    def region_codes(self) -> list[tuple[str, frozenset[str]]]:
+        """Each target region with the ISO country codes that count as covering it."""
+        return [
+            (region, frozenset(taxonomy.normalise_countries(region))) for region in self.regions
+        ]
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    """The Partner Evaluation Matrix (``matrix.toml``): weights, scales, ICP, bands, tiers."""
+
+    weights: Mapping[str, float]
+    criteria: Mapping[str, Mapping[str, float]]
+    scales: Mapping[str, float]
+    prior_strength: float
+    population_win_rate: float
+    default_prior: float
+    icp: Icp
+    bands: Mapping[str, float]
+    tiers: tuple[tuple[str, Mapping[str, float]], ...]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> MatrixConfig:
+        """Read a matrix file; ``None`` reads the packaged default ``matcher/matrix.toml``."""
+        if path is None:
+            text = resources.files("matcher").joinpath("matrix.toml").read_text("utf-8")
+        else:
+            text = Path(path).read_text("utf-8")
+        return cls.from_dict(tomllib.loads(text))
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> MatrixConfig:
+        """Validate a parsed matrix file; an unknown name raises ``ValueError`` listing options."""
+        criteria: dict[str, dict[str, float]] = {}
+        for c, table in raw.get("criteria", {}).items():
+            if c not in CRITERIA:
+                raise _allowed("C", c, FOUR_CS)
+            for name, weight in table.items():
+                if name not in CRITERIA[c]:
+                    raise _allowed(f"{c} criterion", name, CRITERIA[c])
+                if weight < 0:
+                    raise ValueError(f"criterion weight {c}.{name} must be >= 0, not {weight}")
+            criteria[c] = {name: float(table.get(name, 0.0)) for name in CRITERIA[c]}
+        for c in FOUR_CS:
+            criteria.setdefault(c, {name: 1.0 for name in CRITERIA[c]})
+        scales = dict(raw.get("scales", {}))
+        for name in scales:
+            if name not in SCALES:
+                raise _allowed("scale", name, SCALES)
+        missing = [name for name in SCALES if name not in scales]
+        if missing:
+            raise ValueError(f"matrix config: scales missing: {', '.join(missing)}")
+        tiers = tuple(
+            (taxonomy.normalise_tier(name), {k: float(v) for k, v in minimums.items()})
+            for name, minimums in raw.get("tiers", {}).items()
+        )
+        performance = raw.get("performance", {})
+        return cls(
+            weights=validate_weights(raw.get("weights", {})),
+            criteria=criteria,
+            scales={name: float(value) for name, value in scales.items()},
+            prior_strength=float(performance.get("prior_strength", 10)),
+            population_win_rate=float(performance.get("population_win_rate", 0.3)),
+            default_prior=float(raw.get("priors", {}).get("default", 0.5)),
+            icp=Icp.parse(raw.get("icp", {})),
+            bands={name: float(value) for name, value in raw.get("bands", {}).items()},
+            tiers=tuple(sorted(tiers, key=lambda tier: -tier[1].get("overall", 0.0))),
+        )
+
+    def fingerprint(self) -> str:
+        """A hash of what shapes the model features (criterion weights and scales)."""
+        canonical = json.dumps(
+            {"criteria": self.criteria, "scales": self.scales, "k": self.prior_strength},
+            sort_keys=True,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def validate_weights(
+    weights: Mapping[str, float], base: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Per-C weights merged over ``base`` (default equal); unknown C or negative weight refused."""
+    merged = dict(base) if base is not None else dict.fromkeys(FOUR_CS, 1.0)
+    for c, weight in weights.items():
+        if c not in FOUR_CS:
+            raise _allowed("C", c, FOUR_CS)
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+            raise ValueError(f"weight of {c} must be a number >= 0, not {weight!r}")
+        merged[c] = float(weight)
+    if sum(merged.values()) <= 0:
+        raise ValueError("at least one C needs a weight > 0")
+    return merged
+
+
+@dataclass(frozen=True)
+class PerformanceHistory:
+    """A partner's closed deals over a window (12 months for serving; before close for training).
+
+    ``industry_deals`` counts deals per industry id: the track record in a deal's industry.
+    """
+
+    deals: int = 0
+    wins: int = 0
+    csat: float | None = None
+    industry_deals: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_partner(cls, partner: PartnerProfile) -> PerformanceHistory | None:
+        """History from the partner's own 12-month fields; ``None`` when they are unknown."""
+        won = getattr(partner, "deals_won_12m", None)
+        lost = getattr(partner, "deals_lost_12m", None)
+        csat = getattr(partner, "csat", None)
+        if won is None and lost is None:
+            return None if csat is None else cls(csat=csat)
+        return cls(deals=(won or 0) + (lost or 0), wins=won or 0, csat=csat)
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Population means used for unknown values: per criterion key (0–1) and the win rate."""
+
+    values: Mapping[str, float] = field(default_factory=dict)
+    win_rate: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (saved beside a trained model)."""
+        return {"values": dict(self.values), "win_rate": self.win_rate}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Priors:
+        """Inverse of :meth:`as_dict`."""
+        return cls(values=dict(raw.get("values", {})), win_rate=raw.get("win_rate"))
+
+
+class Criterion(NamedTuple):
+    """One matrix cell: a criterion's value (0–1, ``None`` = unknown), weight and evidence."""
+
+    c: str
+    name: str
+    value: float | None
+    weight: float
+    evidence: str
+
+    @property
+    def key(self) -> str:
+        """``"capacity.employees"``: the criterion's name across priors and model features."""
+        return f"{self.c}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The 4 C sub-scores with every criterion behind them (gaps and features read these)."""
+
+    four_cs: FourCs
+    criteria: tuple[Criterion, ...]
+    history: PerformanceHistory | None
+
+
+def _log_scale(count: float, full: float) -> float:
+    return min(1.0, math.log1p(count) / math.log1p(full))
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} of {whole}"
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _industry_name(industry_id: str) -> str:
+    return taxonomy.INDUSTRIES.get(industry_id, industry_id)
+
+
+def _readable(value: str) -> str:
+    return value.replace("_", " ")
+
+
+class FourCsAssessor:
+    """Computes the 4 Cs of a partner against a deal or the ICP; pure, fast, no I/O.
+
+    Example:
+        >>> from matcher.schemas import Prospect
+        >>> assessor = FourCsAssessor(reference_date=date(2026, 1, 31))
+        >>> prospect = Prospect(partner_id="X-1", name="X", partner_type="consultancy",
+        ...                     employees=40, certified_staff=12)
+        >>> assessor.assess(prospect).evidence["capacity"][1]
+        '12 certified staff of 40'
+    """
+
+    def __init__(
+        self,
+        config: MatrixConfig | None = None,
+        priors: Priors | None = None,
+        reference_date: date | None = None,
+    ) -> None:
+        self.config = config or MatrixConfig.load()
+        self.priors = priors or Priors()
+        self.reference_date = reference_date
+        self._icp_regions = self.config.icp.region_codes()
+
+    @property
+    def population_win_rate(self) -> float:
+        """The win rate that small samples are shrunk toward."""
+        if self.priors.win_rate is not None:
+            return self.priors.win_rate
+        return self.config.population_win_rate
+
+    def assess(
+        self,
+        partner: PartnerProfile,
+        target: Deal | None = None,
+        history: PerformanceHistory | None = None,
+    ) -> FourCs:
+        """The 4 C sub-scores (0–100) with evidence and confidence."""
+        return self.assess_detailed(partner, target, history).four_cs
+
+    def assess_detailed(
+        self,
+        partner: PartnerProfile,
+        target: Deal | None = None,
+        history: PerformanceHistory | None = None,
+        reference_date: date | None = None,
+    ) -> Assessment:
+        """Like :meth:`assess`, keeping the criteria (for gaps, features and explanations).
+
+        ``history`` defaults to the partner's own 12-month fields; a prospect has none, and its
+        performance criteria are left out rather than counted as unknown.
+        """
+        if history is None and isinstance(partner, Partner):
+            history = PerformanceHistory.from_partner(partner)
+        has_history = history is not None or isinstance(partner, Partner)
+        today = reference_date or self.reference_date or date.today()
+        criteria = (
+            *self._capacity(partner),
+            *self._capability(partner, target, history, has_history),
+            *self._commitment(partner, today),
+            *self._customer_fit(partner, target),
+        )
+        return Assessment(self._combine(criteria), criteria, history)
+
+    # -- combining -----------------------------------------------------------------------
+
+    def _combine(self, criteria: tuple[Criterion, ...]) -> FourCs:
+        sums = dict.fromkeys(FOUR_CS, 0.0)
+        weights = dict.fromkeys(FOUR_CS, 0.0)
+        evidence: dict[str, list[str]] = {c: [] for c in FOUR_CS}
+        known_weight = total_weight = 0.0
+        prior_values = self.priors.values
+        default = self.config.default_prior
+        for criterion in criteria:
+            evidence[criterion.c].append(criterion.evidence)
+            if criterion.weight <= 0:
+                continue
+            value = criterion.value
+            if value is None:
+                value = prior_values.get(criterion.key, default)
+            else:
+                known_weight += criterion.weight
+            total_weight += criterion.weight
+            sums[criterion.c] += criterion.weight * value
+            weights[criterion.c] += criterion.weight
+        scores = {c: 100.0 * sums[c] / weights[c] if weights[c] else 50.0 for c in FOUR_CS}
+        confidence = known_weight / total_weight if total_weight else 0.0
+        return FourCs(**scores, evidence=evidence, confidence=round(confidence, 3))
+
+    # -- the four Cs ---------------------------------------------------------------------
+
+    def _capacity(self, partner: PartnerProfile) -> list[Criterion]:
+        weight = self.config.criteria["capacity"]
+        scales = self.config.scales
+        employees = partner.employees
+        out = [
+            Criterion(
+                "capacity",
+                "employees",
+                None if employees is None else _log_scale(employees, scales["employees"]),
+                weight["employees"],
+                "employees unknown" if employees is None else f"{employees} employees",
+            )
+        ]
+        certified = partner.certified_staff
+        if certified is None:
+            out.append(
+                Criterion(
+                    "capacity",
+                    "certified_staff",
+                    None,
+                    weight["certified_staff"],
+                    "certified staff unknown",
+                )
+            )
+        else:
+            text = f"{certified} certified staff" + (
+                f" of {employees}" if employees is not None else ""
+            )
+            out.append(
+                Criterion(
+                    "capacity",
+                    "certified_staff",
+                    _log_scale(certified, scales["certified_staff"]),
+                    weight["certified_staff"],
+                    text,
+                )
+            )
+        customers = partner.customers
+        out.append(
+            Criterion(
+                "capacity",
+                "customers",
+                None if customers is None else _log_scale(customers, scales["customers"]),
+                weight["customers"],
+                "customer count unknown" if customers is None else f"{customers} customers",
+            )
+        )
+        countries = len(partner.countries)
+        out.append(
+            Criterion(
+                "capacity",
+                "reach",
+                min(1.0, countries / scales["countries"]) if countries else None,
+                weight["reach"],
+                f"serves {countries} countr{'y' if countries == 1 else 'ies'}"
+                if countries
+                else "countries served unknown",
+            )
+        )
+        active, maximum = partner.active_projects, partner.max_projects
+        if active is None or maximum is None:
+            out.append(
+                Criterion(
+                    "capacity", "headroom", None, weight["headroom"], "project headroom unknown"
+                )
+            )
+        elif maximum == 0:
+            out.append(
+                Criterion("capacity", "headroom", 0.0, weight["headroom"], "no project capacity")
+            )
+        else:
+            headroom = max(0.0, 1.0 - active / maximum)
+            out.append(
+                Criterion(
+                    "capacity",
+                    "headroom",
+                    headroom,
+                    weight["headroom"],
+                    f"{active} of {maximum} project slots in use ({headroom * 100:.0f} % headroom)",
+                )
+            )
+        return out
+
+    def _capability(
+        self,
+        partner: PartnerProfile,
+        target: Deal | None,
+        history: PerformanceHistory | None,
+        has_history: bool,
+    ) -> list[Criterion]:
+        weight = self.config.criteria["capability"]
+        scales = self.config.scales
+        out: list[Criterion] = []
+        held = partner.certifications
+        required = target.certification_keys if target is not None else []
+        if required:
+            keys = {certification.key for certification in held}
+            matched = sum(1 for key in required if key in keys)
+            out.append(
+                Criterion(
+                    "capability",
+                    "certifications",
+                    matched / len(required),
+                    weight["certifications"],
+                    f"holds {_share(matched, len(required))} required certifications",
+                )
+            )
+        elif held:
+            names = ", ".join(certification.name for certification in held[:3])
+            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+            out.append(
+                Criterion(
+                    "capability",
+                    "certifications",
+                    min(1.0, len(held) / scales["certifications"]),
+                    weight["certifications"],
+                    f"{len(held)} certification{'s' if len(held) != 1 else ''}: {names}{more}",
+                )
+            )
+        elif partner.certified_staff == 0:
+            out.append(
+                Criterion(
+                    "capability",
+                    "certifications",
+                    0.0,
+                    weight["certifications"],
+                    "no certifications",
+                )
+            )
+        else:
+            out.append(
+                Criterion(
+                    "capability",
+                    "certifications",
+                    None,
+                    weight["certifications"],
+                    "certifications unknown",
+                )
+            )
+
+        specialisms = partner.specialisms
+        wanted = target.specialisms if target is not None else []
+        if wanted:
+            own = [s.casefold() for s in specialisms]
+            matched = sum(
+                1 for w in wanted if any(w.casefold() in s or s in w.casefold() for s in own)
+            )
+            out.append(
+                Criterion(
+                    "capability",
+                    "specialisms",
+                    matched / len(wanted) if own else None,
+                    weight["specialisms"],
+                    f"matches {_share(matched, len(wanted))} requested specialisms"
+                    if own
+                    else "specialisms unknown",
+                )
+            )
+        else:
+            out.append(
+                Criterion(
+                    "capability",
+                    "specialisms",
+                    min(1.0, len(specialisms) / scales["specialisms"]) if specialisms else None,
+                    weight["specialisms"],
+                    f"{len(specialisms)} specialism{'s' if len(specialisms) != 1 else ''}"
+                    if specialisms
+                    else "specialisms unknown",
+                )
+            )
+
+        industry = target.industry if target is not None else None
+        if industry is not None and history is not None and history.industry_deals:
+            done = history.industry_deals.get(industry, 0)
+            out.append(
+                Criterion(
+                    "capability",
+                    "industry_depth",
+                    _log_scale(done, 10),
+                    weight["industry_depth"],
+                    f"{done} past deal{'s' if done != 1 else ''} in {_industry_name(industry)}",
+                )
+            )
+        else:
+            count = len(partner.industries)
+            if count:
+                focus = 1.0 if count <= scales["industries"] else scales["industries"] / count
+                text = f"focused on {count} industr{'y' if count == 1 else 'ies'}"
+                if count > scales["industries"]:
+                    text = f"spread over {count} industries"
+                out.append(
+                    Criterion("capability", "industry_depth", focus, weight["industry_depth"], text)
+                )
+            else:
+                out.append(
+                    Criterion(
+                        "capability",
+                        "industry_depth",
+                        None,
+                        weight["industry_depth"],
+                        "industry focus unknown",
+                    )
+                )
+
+        if has_history:
+            out.append(self._track_record(history, weight["track_record"]))
+            csat = history.csat if history is not None else None
+            out.append(
+                Criterion(
+                    "capability",
+                    "csat",
+                    None if csat is None else csat / 100.0,
+                    weight["csat"],
+                    "CSAT unknown" if csat is None else f"CSAT {csat:.0f}",
+                )
+            )
+
+        assets = partner.assets
+        out.append(
+            Criterion(
+                "capability",
+                "assets",
+                min(1.0, len(assets) / scales["assets"]) if assets else None,
+                weight["assets"],
+                _plural(len(assets), "template or integration", "templates or integrations")
+                if assets
+                else "templates and integrations unknown",
+            )
+        )
+        if target is not None and target.partner_types:
+            matches = partner.partner_type in target.partner_types
+            kind = _readable(partner.partner_type)
+            out.append(
+                Criterion(
+                    "capability",
+                    "partner_type",
+                    1.0 if matches else 0.0,
+                    weight["partner_type"],
+                    f"{kind}, as requested" if matches else f"{kind}, not a requested type",
+                )
+            )
+        return out
+
+    def _track_record(self, history: PerformanceHistory | None, weight: float) -> Criterion:
+        """Win rate shrunk toward the population mean: (wins + k·m) / (deals + k)."""
+        if history is None or history.deals == 0:
+            return Criterion(
+                "capability", "track_record", None, weight, "win rate unknown (no closed deals)"
+            )
+        mean = self.population_win_rate
+        strength = self.config.prior_strength
+        shrunk = (history.wins + strength * mean) / (history.deals + strength)
+        return Criterion(
+            "capability",
+            "track_record",
+            min(1.0, max(0.0, 0.5 + shrunk - mean)),
+            weight,
+            f"win rate {shrunk * 100:.0f} % (shrunk from {history.wins} of {history.deals} deals)",
+        )
+
+    def _commitment(self, partner: PartnerProfile, today: date) -> list[Criterion]:
+        weight = self.config.criteria["commitment"]
+        scales = self.config.scales
+        manager = partner.dedicated_manager
+        out = [
+            Criterion(
+                "commitment",
+                "dedicated_manager",
+                None if manager is None else float(manager),
+                weight["dedicated_manager"],
+                "partner manager unknown"
+                if manager is None
+                else ("dedicated partner manager" if manager else "no dedicated partner manager"),
+            )
+        ]
+        training = partner.training_completion
+        out.append(
+            Criterion(
+                "commitment",
+                "training",
+                training,
+                weight["training"],
+                "training unknown"
+                if training is None
+                else f"training {training * 100:.0f} % complete",
+            )
+        )
+        registrations = partner.deal_registrations_12m
+        out.append(
+            Criterion(
+                "commitment",
+                "deal_registrations",
+                None
+                if registrations is None
+                else _log_scale(registrations, scales["deal_registrations"]),
+                weight["deal_registrations"],
+                "deal registrations unknown"
+                if registrations is None
+                else f"{_plural(registrations, 'deal registration')} in 12 months",
+            )
+        )
+        if partner.last_active is None:
+            out.append(
+                Criterion("commitment", "recency", None, weight["recency"], "last activity unknown")
+            )
+        else:
+            days = (today - partner.last_active).days
+            full, zero = scales["recency_full_days"], scales["recency_zero_days"]
+            value = 1.0 if days <= full else max(0.0, (zero - days) / (zero - full))
+            text = (
+                "active today"
+                if days <= 0
+                else f"last active {days} day{'s' if days != 1 else ''} ago"
+            )
+            out.append(Criterion("commitment", "recency", value, weight["recency"], text))
+        employees, certified = partner.employees, partner.certified_staff
+        if employees and certified is not None:
+            share = min(1.0, certified / employees)
+            out.append(
+                Criterion(
+                    "commitment",
+                    "certified_share",
+                    min(1.0, share / 0.5),
+                    weight["certified_share"],
+                    f"{share * 100:.0f} % of staff certified",
+                )
+            )
+        else:
+            out.append(
+                Criterion(
+                    "commitment",
+                    "certified_share",
+                    None,
+                    weight["certified_share"],
+                    "certified share unknown",
+                )
+            )
+        return out
+
+    def _customer_fit(self, partner: PartnerProfile, target: Deal | None) -> list[Criterion]:
+        weight = self.config.criteria["customer_fit"]
+        icp = self.config.icp
+        out: list[Criterion] = []
+
+        own_industries = partner.industries
+        if target is not None and target.industry is not None:
+            name = _industry_name(target.industry)
+            if not own_industries:
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "industries",
+                        None,
+                        weight["industries"],
+                        "industries unknown",
+                    )
+                )
+            elif target.industry in own_industries:
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "industries",
+                        1.0,
+                        weight["industries"],
+                        f"serves the deal's industry ({name})",
+                    )
+                )
+            else:
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "industries",
+                        0.0,
+                        weight["industries"],
+                        f"does not serve {name}",
+                    )
+                )
+        elif icp.industries:
+            if not own_industries:
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "industries",
+                        None,
+                        weight["industries"],
+                        "industries unknown",
+                    )
+                )
+            else:
+                overlap = sum(1 for industry in icp.industries if industry in own_industries)
+                needed = min(len(icp.industries), self.config.scales["industries"])
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "industries",
+                        min(1.0, overlap / needed),
+                        weight["industries"],
+                        f"serves {_share(overlap, len(icp.industries))} target industries",
+                    )
+                )
+
+        countries = partner.countries
+        if target is not None and target.country is not None:
+            if not countries:
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "regions",
+                        None,
+                        weight["regions"],
+                        "countries served unknown",
+                    )
+                )
+            else:
+                serves = target.country in countries
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "regions",
+                        1.0 if serves else 0.0,
+                        weight["regions"],
+                        f"serves {target.country}"
+                        if serves
+                        else f"does not serve {target.country}",
+                    )
+                )
+        elif self._icp_regions:
+            if not countries:
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "regions",
+                        None,
+                        weight["regions"],
+                        "countries served unknown",
+                    )
+                )
+            else:
+                own = set(countries)
+                missing = [region for region, codes in self._icp_regions if not own & codes]
+                covered = len(self._icp_regions) - len(missing)
+                text = f"covers {_share(covered, len(self._icp_regions))} target regions"
+                if missing:
+                    text += f" (not {', '.join(missing)})"
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "regions",
+                        covered / len(self._icp_regions),
+                        weight["regions"],
+                        text,
+                    )
+                )
+
+        segments = partner.segments
+        if target is not None and target.segment is not None:
+            label = _readable(target.segment)
+            if not segments:
+                out.append(
+                    Criterion(
+                        "customer_fit", "segments", None, weight["segments"], "segments unknown"
+                    )
+                )
+            else:
+                serves = target.segment in segments
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "segments",
+                        1.0 if serves else 0.0,
+                        weight["segments"],
+                        f"serves {label} customers"
+                        if serves
+                        else f"does not serve {label} customers",
+                    )
+                )
+        elif icp.segments:
+            if not segments:
+                out.append(
+                    Criterion(
+                        "customer_fit", "segments", None, weight["segments"], "segments unknown"
+                    )
+                )
+            else:
+                overlap = sum(1 for segment in icp.segments if segment in segments)
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "segments",
+                        overlap / len(icp.segments),
+                        weight["segments"],
+                        f"serves {_share(overlap, len(icp.segments))} target segments",
+                    )
+                )
+
+        wanted = (
+            target.languages if target is not None and target.languages else list(icp.languages)
+        )
+        if wanted:
+            spoken = partner.languages
+            if not spoken:
+                out.append(
+                    Criterion(
+                        "customer_fit", "languages", None, weight["languages"], "languages unknown"
+                    )
+                )
+            else:
+                matched = sum(1 for language in wanted if language in spoken)
+                out.append(
+                    Criterion(
+                        "customer_fit",
+                        "languages",
+                        matched / len(wanted),
+                        weight["languages"],
+                        f"speaks {_share(matched, len(wanted))} required languages",
+                    )
+                )
+        return out
+
+
+def fit_priors(
+    partners: Iterable[PartnerProfile],
+    config: MatrixConfig | None = None,
+    histories: Mapping[str, PerformanceHistory] | None = None,
+    reference_date: date | None = None,
+) -> Priors:
+    """Population means of every criterion (against the ICP) and the pooled win rate.
+
+    An unknown field then counts as "like the average partner", not as zero.
+    """
+    assessor = FourCsAssessor(config, reference_date=reference_date)
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    wins = deals = 0
+    for partner in partners:
+        history = (histories or {}).get(partner.partner_id)
+        assessment = assessor.assess_detailed(partner, None, history)
+        for criterion in assessment.criteria:
+            if criterion.value is not None:
+                sums[criterion.key] = sums.get(criterion.key, 0.0) + criterion.value
+                counts[criterion.key] = counts.get(criterion.key, 0) + 1
+        if assessment.history is not None:
+            wins += assessment.history.wins
+            deals += assessment.history.deals
+    values = {key: round(sums[key] / counts[key], 4) for key in sums}
+    return Priors(values=values, win_rate=round(wins / deals, 4) if deals else None)
+
+
+# -- model features ---------------------------------------------------------------------------
+
+FEATURE_NAMES: tuple[str, ...] = (
+    *FOUR_CS,
+    "confidence",
+    *CRITERION_KEYS,
+    "history_deals_log",
+    "deal_size_log",
+)
+
+
+def feature_schema_hash(config: MatrixConfig) -> str:
+    """Identifies the feature definition a trained model expects; a mismatch means "retrain"."""
+    canonical = json.dumps(
+        {"version": FEATURE_VERSION, "names": FEATURE_NAMES, "config": config.fingerprint()}
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def model_features(assessment: Assessment, target: Deal | None) -> list[float]:
+    """The trained model's input row, in :data:`FEATURE_NAMES` order; unknown is ``nan``.
+
+    The same function builds training rows (with history as of each deal's close date) and
+    serving rows, so the model sees identical definitions in both.
+    """
+    four_cs = assessment.four_cs
+    known = {criterion.key: criterion.value for criterion in assessment.criteria}
+    history = assessment.history
+    deal_size = target.deal_size if target is not None else None
+    return [
+        four_cs.capacity,
+        four_cs.capability,
+        four_cs.commitment,
+        four_cs.customer_fit,
+        four_cs.confidence,
+        *(math.nan if known.get(key) is None else known[key] for key in CRITERION_KEYS),
+        math.log1p(history.deals) if history is not None else math.nan,
+        math.log1p(deal_size) if deal_size is not None else math.nan,
+    ]

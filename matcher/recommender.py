@@ -1,0 +1,562 @@
+"""Deal in, ranked partners out: filtered hybrid retrieval, feature scoring, IPP, explanations.
+
+The flow (DESIGN.md section 1): compile the deal's hard constraints into a bitmap → embed the
+deal once → FAISS top N restricted by the bitmap, plus BM25's top N within the same bitmap →
+structured features (industry, track record, specialisms, segment, capacity headroom and, with
+``strict: false``, constraint coverage) → the IPP scorer's fit on the best candidates → one
+weighted score in 0–1 → explanations. Ties break by ``partner_id`` so answers are reproducible.
+
+The engine holds everything a request needs in memory; writes (:meth:`Recommender.upsert_partner`,
+:meth:`Recommender.delete_partner`) update it live, and a rebuilt engine replaces the old one by
+reference swap (:func:`build_engine` then assign), so a request never waits on a rebuild.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+from matcher import taxonomy
+from matcher.deal_terms import DealTerms, read_terms
+from matcher.embedding import Embedder, deal_text, embed_partners, embed_texts_cached
+from matcher.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
+from matcher.filters import PartnerColumns, coverage
+from matcher.index import IndexManifest, IndexStaleError, PartnerIndex, packed_selector
+from matcher.ipp import FourCs, IppScorer
+from matcher.lexical import LexicalIndex
+from matcher.schemas import Deal, Partner
+from matcher.settings import Settings
+from matcher.store import Store
+
+log = logging.getLogger(__name__)
+
+SPECIALISM_THRESHOLD = 0.6
+TRACK_RECORD_SCALE = 5.0
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """Relative weight of each signal in the final score (a weighted mean over the signals that
+    apply to the deal, so the score stays in 0–1 whatever the deal leaves out).
+
+    Tuned on the tuning split of the judged deals only (``training/evaluate.py``).
+    """
+
+    semantic: float = 0.30
+    lexical: float = 0.15
+    specialisms: float = 0.15
+    industry: float = 0.10
+    track_record: float = 0.10
+    segment: float = 0.05
+    capacity: float = 0.05
+    ipp: float = 0.10
+    languages: float = 0.05
+    certifications: float = 0.05
+    country: float = 0.05
+    partner_types: float = 0.05
+
+    def only(self, *signals: str) -> RankingWeights:
+        """These weights with every signal but ``signals`` switched off (for baselines)."""
+        unknown = set(signals) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"unknown signals {sorted(unknown)}; allowed: {SIGNALS}")
+        return replace(self, **{f.name: 0.0 for f in fields(self) if f.name not in signals})
+
+
+SIGNALS: tuple[str, ...] = tuple(f.name for f in fields(RankingWeights))
+STRUCTURED_SIGNALS: tuple[str, ...] = (
+    "specialisms",
+    "industry",
+    "track_record",
+    "segment",
+    "capacity",
+    "languages",
+    "certifications",
+    "country",
+    "partner_types",
+)
+
+
+class NeutralScorer:
+    """An IPP scorer with no opinion (4 Cs at 50, fit 0.5): used when no IPP model is available."""
+
+    version = "neutral"
+
+    def assess(self, partner: object, target: object = None) -> FourCs:
+        """Every C at 50, saying there is no model."""
+        note = {
+            c: ["no IPP model loaded"]
+            for c in ("capacity", "capability", "commitment", "customer_fit")
+        }
+        return FourCs(50.0, 50.0, 50.0, 50.0, evidence=note, confidence=0.0)
+
+    def fit(self, partner: object, four_cs: FourCs, target: object = None) -> float:
+        """A neutral 0.5."""
+        return 0.5
+
+
+def default_scorer(settings: Settings) -> IppScorer:
+    """The IPP scorer serving should use: the registry's promoted model, else the rule-based
+    matrix, else (IPP package unavailable) :class:`NeutralScorer` — each fallback logged."""
+    try:
+        from matcher import registry  # type: ignore[attr-defined]
+
+        return registry.load_scorer(settings)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError) as error:
+        log.info("IPP registry unavailable (%s); trying the rule-based matrix", error)
+    try:
+        from matcher.matrix import MatrixScorer
+
+        return MatrixScorer()
+    except (ImportError, AttributeError, OSError, ValueError) as error:
+        log.warning("IPP scorer unavailable (%s); ranking with a neutral prior", error)
+        return NeutralScorer()
+
+
+@dataclass
+class Candidate:
+    """One partner under consideration for a deal, with its signals as they are computed."""
+
+    row_id: int
+    partner: Partner
+    signals: dict[str, float]
+    four_cs: FourCs | None = None
+    score: float = 0.0
+    matches: list[SpecialismMatch] = field(default_factory=list)
+
+
+class Recommender:
+    """The matching engine over one store: index, filter columns, BM25, profiles, track record.
+
+    Build it with :func:`build_engine` (from the store, embedding only what the cache lacks) or
+    :func:`load_engine` (from the saved index); then call :meth:`recommend`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        scorer: IppScorer,
+        index: PartnerIndex,
+        columns: PartnerColumns,
+        lexical: LexicalIndex,
+        profiles: dict[int, Partner],
+        specialism_vectors: dict[str, np.ndarray],
+        industry_wins: Mapping[tuple[str, str], int] | None,
+        candidates: int = 100,
+        weights: RankingWeights | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.scorer = scorer
+        self.index = index
+        self.columns = columns
+        self.lexical = lexical
+        self.profiles = profiles
+        self.specialism_vectors = specialism_vectors
+        self.industry_wins = industry_wins
+        self.candidates = candidates
+        self.weights = weights or RankingWeights()
+        # writers (upsert/delete) and readers (recommend) of the in-memory state take turns
+        self._lock = threading.RLock()
+
+    # -- live updates --------------------------------------------------------------------------
+
+    def upsert_partner(self, partner_id: str) -> bool:
+        """Re-read one partner from the store into the live engine; ``False`` if not stored.
+
+        The API calls this after writing the store: the partner is findable as soon as it
+        returns (the index is updated in place, no rebuild).
+        """
+        found = self.store.get_partner_row(partner_id)
+        if found is None:
+            return self.delete_partner(partner_id)
+        row_id, partner = found
+        _, vectors = embed_partners(self.store, self.embedder, [(row_id, partner)])
+        self._remember_specialisms([partner])
+        with self._lock:
+            self.index.upsert(row_id, vectors[0])
+            self.columns.upsert(row_id, partner)
+            self.lexical.upsert(row_id, partner)
+            self.profiles[row_id] = partner
+        return True
+
+    def delete_partner(self, partner_id: str) -> bool:
+        """Remove one partner from the live engine; it is never returned again."""
+        with self._lock:
+            row_id = self.columns.row_of.get(partner_id)
+            if row_id is None:
+                return False
+            self.columns.remove(row_id)
+            self.index.remove(row_id)
+            self.lexical.remove(row_id)
+            self.profiles.pop(row_id, None)
+        return True
+
+    def save(self, directory: Path, store_fingerprint: str | None = None) -> IndexManifest:
+        """Persist the vector index with a manifest fingerprinting the store.
+
+        ``store_fingerprint`` is the store's fingerprint *when the engine's rows were read*
+        (:func:`build_engine` passes it); by default the store's fingerprint now.
+        """
+        with self._lock:
+            fingerprint = store_fingerprint or self.store.partner_fingerprint()
+            return self.index.save(directory, fingerprint)
+
+    def _remember_specialisms(self, partners: list[Partner]) -> None:
+        new = sorted({s for p in partners for s in p.specialisms} - self.specialism_vectors.keys())
+        if new:
+            vectors = embed_texts_cached(self.store, self.embedder, new)
+            self.specialism_vectors.update(zip(new, vectors, strict=True))
+
+    # -- recommendation ------------------------------------------------------------------------
+
+    def recommend(self, deal: Deal, weights: RankingWeights | None = None) -> dict[str, object]:
+        """The ranked partners for ``deal`` in the DESIGN.md 3.3 response shape.
+
+        Example:
+            >>> engine.recommend(Deal(description="ERP migration", country="DE"))["results"][0]
+            ... # doctest: +SKIP
+        """
+        weights = weights or self.weights
+        with self._lock:
+            ranked, funnel, emptied_by = self.rank(deal, weights)
+            results = [self._result(deal, rank, c) for rank, c in enumerate(ranked, 1)]
+        answer: dict[str, object] = {
+            "recommendation_id": "r_" + uuid.uuid4().hex[:20],
+            "model_version": self.scorer.version,
+            "index_version": self.index.index_version,
+            "funnel": funnel,
+            "strict": deal.strict,
+            "results": results,
+        }
+        if emptied_by is not None:
+            answer["emptied_by"] = emptied_by
+        terms = read_terms(deal.description)
+        if terms.countries or terms.industries:
+            answer["read_from_description"] = {
+                "countries": [] if deal.country else list(terms.countries),
+                "industries": [] if deal.industry else list(terms.industries),
+            }
+        return answer
+
+    def rank(
+        self, deal: Deal, weights: RankingWeights | None = None, top_k: int | None = None
+    ) -> tuple[list[Candidate], dict[str, int], str | None]:
+        """The top ``top_k`` candidates (default ``deal.top_k``), the funnel, and the emptying
+        constraint if the hard filters left nobody."""
+        with self._lock:
+            return self._rank(deal, weights or self.weights, top_k or deal.top_k)
+
+    def _rank(
+        self, deal: Deal, weights: RankingWeights, top_k: int
+    ) -> tuple[list[Candidate], dict[str, int], str | None]:
+        filtered = self.columns.compile(deal)
+        if filtered.count == 0:
+            return [], filtered.funnel, filtered.emptied_by
+        text = deal_text(deal)
+        phrases = deal_phrases(deal)
+        terms = read_terms(deal.description)
+        query = self.embedder.embed([text])[0]
+        # phrases are short: embedded apart from the long query, they are padded to their length
+        phrase_vectors = self.embedder.embed(phrases) if phrases else np.zeros((0, len(query)))
+
+        pool = max(self.candidates, top_k)
+        semantic_rows, semantic_scores = self.index.search(
+            query, pool, allowed=packed_selector(filtered.allowed)
+        )
+        similarity = dict(zip(semantic_rows.tolist(), semantic_scores.tolist(), strict=True))
+        allowed_rows = np.unpackbits(filtered.allowed, bitorder="little").astype(bool)
+        bm25_all = self.lexical.score(self.lexical_query(deal))
+        lexical_rows, _ = bm25_all.top(pool, allowed_rows)
+        row_ids = list(dict.fromkeys([*semantic_rows.tolist(), *lexical_rows.tolist()]))
+        row_ids = [row_id for row_id in row_ids if row_id in self.profiles]
+        for row_id in row_ids:
+            if row_id not in similarity:
+                vector = self.index.vector(row_id)
+                similarity[row_id] = float(vector @ query) if vector is not None else 0.0
+        bm25 = bm25_all.of(row_ids)
+        bm25_max = float(bm25.max()) if len(bm25) else 0.0
+        specialism_fit = self._specialism_fit([self.profiles[r] for r in row_ids], phrase_vectors)
+
+        candidates = []
+        for position, row_id in enumerate(row_ids):
+            partner = self.profiles[row_id]
+            signals = self._signals(deal, partner, specialism_fit[position], terms)
+            signals["semantic"] = min(1.0, max(0.0, similarity[row_id]))
+            if bm25_max > 0:
+                signals["lexical"] = float(bm25[position] / bm25_max)
+            candidates.append(Candidate(row_id, partner, signals))
+        ranked = self._finish(deal, candidates, weights, top_k)
+        for candidate in ranked:
+            if phrases and candidate.partner.specialisms:
+                candidate.matches = match_specialisms(
+                    candidate.partner.specialisms,
+                    self._specialism_matrix(candidate.partner),
+                    phrases,
+                    phrase_vectors,
+                    SPECIALISM_THRESHOLD,
+                )
+        return ranked, filtered.funnel, None
+
+    @staticmethod
+    def lexical_query(deal: Deal) -> str:
+        """What BM25 searches with: description and wanted specialisms, else the industry name."""
+        words = " ".join([deal.description or "", *deal.specialisms]).strip()
+        return words or taxonomy.INDUSTRIES.get(deal.industry or "", "")
+
+    def _finish(
+        self, deal: Deal, candidates: list[Candidate], weights: RankingWeights, top_k: int
+    ) -> list[Candidate]:
+        """Score without the IPP, run the IPP on the best few, score again, cut to ``top_k``."""
+        for candidate in candidates:
+            candidate.score = _weighted(candidate.signals, weights)
+        candidates.sort(key=lambda c: (-c.score, c.partner.partner_id))
+        rerank = candidates[: max(20, 2 * top_k)]
+        if weights.ipp > 0:
+            for candidate in rerank:
+                candidate.four_cs = self.scorer.assess(candidate.partner, deal)
+                fit = self.scorer.fit(candidate.partner, candidate.four_cs, deal)
+                candidate.signals["ipp"] = float(np.clip(fit, 0.0, 1.0))
+                candidate.score = _weighted(candidate.signals, weights)
+        rerank.sort(key=lambda c: (-round(c.score, 9), c.partner.partner_id))
+        return rerank[:top_k]
+
+    def structured_rank(self, deal: Deal, top_k: int) -> list[Candidate]:
+        """Rank every partner the filters allow by structured signals only (evaluation baseline:
+        no text retrieval, no IPP)."""
+        filtered = self.columns.compile(deal)
+        phrases = deal_phrases(deal)
+        terms = read_terms(deal.description)
+        phrase_vectors = self.embedder.embed(phrases) if phrases else np.zeros((0, 1))
+        weights = self.weights.only(*STRUCTURED_SIGNALS)
+        candidates = []
+        rows = [r for r in self.columns.row_ids(filtered.allowed).tolist() if r in self.profiles]
+        specialism_fit = self._specialism_fit([self.profiles[r] for r in rows], phrase_vectors)
+        for position, row_id in enumerate(rows):
+            partner = self.profiles.get(row_id)
+            if partner is not None:
+                signals = self._signals(deal, partner, specialism_fit[position], terms)
+                candidates.append(
+                    Candidate(row_id, partner, signals, None, _weighted(signals, weights))
+                )
+        candidates.sort(key=lambda c: (-round(c.score, 9), c.partner.partner_id))
+        return candidates[:top_k]
+
+    def _specialism_matrix(self, partner: Partner) -> np.ndarray:
+        if any(s not in self.specialism_vectors for s in partner.specialisms):
+            self._remember_specialisms([partner])
+        vectors = [self.specialism_vectors[s] for s in partner.specialisms]
+        return np.stack(vectors) if vectors else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def _specialism_fit(
+        self, partners: list[Partner], phrase_vectors: np.ndarray
+    ) -> list[float | None]:
+        """Per partner, how well its specialisms cover the deal's phrases (0–1), or ``None``
+        when the deal has no phrases; 0.25 for a partner listing no specialisms.
+
+        One matrix product over the candidates' distinct specialisms, not one per partner.
+        """
+        if len(phrase_vectors) == 0:
+            return [None] * len(partners)
+        self._remember_specialisms(partners)
+        tags = sorted({tag for partner in partners for tag in partner.specialisms})
+        if not tags:
+            return [0.25] * len(partners)
+        slot = {tag: i for i, tag in enumerate(tags)}
+        similarity = np.stack([self.specialism_vectors[t] for t in tags]) @ phrase_vectors.T
+        # a padded (partner, specialism) table of slots; the extra last row is -inf padding
+        similarity = np.vstack([similarity, np.full((1, similarity.shape[1]), -np.inf)])
+        width = max(len(partner.specialisms) for partner in partners)
+        slots = np.full((len(partners), max(width, 1)), len(tags), dtype=np.int64)
+        for row, partner in enumerate(partners):
+            slots[row, : len(partner.specialisms)] = [slot[t] for t in partner.specialisms]
+        best = similarity[slots].max(axis=1)  # (partners, phrases)
+        fit = np.clip((best - 0.2) / 0.6, 0.0, 1.0).mean(axis=1)
+        return [
+            float(value) if p.specialisms else 0.25 for value, p in zip(fit, partners, strict=True)
+        ]
+
+    def _signals(
+        self,
+        deal: Deal,
+        partner: Partner,
+        specialism_fit: float | None,
+        terms: DealTerms | None = None,
+    ) -> dict[str, float]:
+        """Structured signals in 0–1; a signal that does not apply to the deal is left out, and
+        an unknown partner value scores 0.5 (unknown is not zero).
+
+        Countries and industries the description names (``terms``) count as preferences when
+        the deal's own fields are empty.
+        """
+        signals: dict[str, float] = {}
+        terms = terms or DealTerms()
+        if specialism_fit is not None:
+            signals["specialisms"] = specialism_fit
+        industries = [deal.industry] if deal.industry else list(terms.industries)
+        if industries:
+            if partner.industries:
+                hit = any(industry in partner.industries for industry in industries)
+                signals["industry"] = 1.0 if hit else 0.0
+            else:
+                signals["industry"] = 0.5
+            if self.industry_wins is not None:
+                wins = max(self.industry_wins.get((partner.partner_id, i), 0) for i in industries)
+                signals["track_record"] = 1.0 - math.exp(-wins / TRACK_RECORD_SCALE)
+        if not deal.country and terms.countries:
+            if partner.countries:
+                served = any(country in partner.countries for country in terms.countries)
+                signals["country"] = float(served)
+            else:
+                signals["country"] = 0.5
+        if deal.segment:
+            signals["segment"] = (
+                (1.0 if deal.segment in partner.segments else 0.0) if partner.segments else 0.5
+            )
+        if partner.active_projects is not None and partner.max_projects:
+            signals["capacity"] = min(
+                1.0, max(0.0, 1.0 - partner.active_projects / partner.max_projects)
+            )
+        else:
+            signals["capacity"] = 0.5
+        if not deal.strict:
+            met = coverage(deal, partner)
+            if met.language_share is not None:
+                signals["languages"] = met.language_share
+            if met.certification_share is not None:
+                signals["certifications"] = met.certification_share
+            if met.country_served is not None:
+                signals["country"] = float(met.country_served)
+            if met.partner_type_match is not None:
+                signals["partner_types"] = float(met.partner_type_match)
+        return signals
+
+    def _result(self, deal: Deal, rank: int, candidate: Candidate) -> dict[str, object]:
+        partner = candidate.partner
+        wins = None
+        if self.industry_wins is not None and deal.industry:
+            wins = self.industry_wins.get((partner.partner_id, deal.industry), 0)
+        explanation = explain(deal, partner, coverage(deal, partner), candidate.matches, wins)
+        four_cs = candidate.four_cs or self.scorer.assess(partner, deal)
+        return {
+            "partner_id": partner.partner_id,
+            "name": partner.name,
+            "rank": rank,
+            "score": round(candidate.score, 4),
+            "four_cs": four_cs.as_dict(),
+            "evidence": explanation.evidence,
+            "reason": explanation.reason,
+            "signals": {name: round(value, 4) for name, value in sorted(candidate.signals.items())},
+        }
+
+
+def _weighted(signals: dict[str, float], weights: RankingWeights) -> float:
+    total = weight_sum = 0.0
+    for name, value in signals.items():
+        weight = getattr(weights, name)
+        total += weight * value
+        weight_sum += weight
+    return total / weight_sum if weight_sum > 0 else 0.0
+
+
+# -- building and loading -------------------------------------------------------------------------
+
+
+def index_dir(settings: Settings) -> Path:
+    """Where the saved index and its manifest live: ``<home>/index``."""
+    return settings.home / "index"
+
+
+def _load_rows(store: Store) -> list[tuple[int, Partner]]:
+    return [row for batch in store.iter_partner_rows() for row in batch]
+
+
+def assemble_engine(
+    store: Store,
+    embedder: Embedder,
+    scorer: IppScorer,
+    settings: Settings,
+    rows: list[tuple[int, Partner]],
+    index: PartnerIndex,
+) -> Recommender:
+    """The engine around an already built ``index`` of ``rows`` (their in-memory state)."""
+    outcomes_loaded = store.count_outcomes() > 0
+    engine = Recommender(
+        store=store,
+        embedder=embedder,
+        scorer=scorer,
+        index=index,
+        columns=PartnerColumns.from_rows(rows),
+        lexical=LexicalIndex.from_rows(rows),
+        profiles=dict(rows),
+        specialism_vectors={},
+        industry_wins=store.won_deals_by_industry() if outcomes_loaded else None,
+        candidates=settings.recommend_candidates,
+    )
+    engine._remember_specialisms([partner for _, partner in rows])
+    return engine
+
+
+def build_engine(
+    store: Store,
+    embedder: Embedder,
+    scorer: IppScorer,
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+    save: bool = True,
+) -> Recommender:
+    """Build the engine from the store (embedding only profiles the vector cache lacks) and,
+    with ``save``, write the index atomically under ``<home>/index``.
+
+    ``progress(done, total)`` follows the embedding. Serving swaps to the returned engine by
+    reference, so requests keep using the old one until this returns.
+    """
+    fingerprint = store.partner_fingerprint()  # before reading: later writes make it stale
+    rows = _load_rows(store)
+    total = len(rows)
+    row_ids, vectors = embed_partners(
+        store,
+        embedder,
+        rows,
+        progress=(lambda done: progress(done, total)) if progress is not None else None,
+    )
+    index = PartnerIndex.build(
+        embedder.model_id, row_ids, vectors, exact_max=settings.index_exact_max, dim=embedder.dim
+    )
+    engine = assemble_engine(store, embedder, scorer, settings, rows, index)
+    if save:
+        engine.save(index_dir(settings), fingerprint)
+    return engine
+
+
+def load_engine(
+    store: Store,
+    embedder: Embedder,
+    scorer: IppScorer,
+    settings: Settings,
+    rebuild_if_stale: bool = False,
+) -> Recommender:
+    """The engine from the saved index, checked against the embedder's model and the store.
+
+    Raises an :class:`~matcher.index.IndexLoadError` subclass if the index is missing, corrupt,
+    built with another model, or stale; with ``rebuild_if_stale`` a stale index is rebuilt
+    (cheap: unchanged profiles come from the vector cache) instead.
+    """
+    try:
+        index, _ = PartnerIndex.load(
+            index_dir(settings), embedder.model_id, store.partner_fingerprint()
+        )
+    except IndexStaleError:
+        if not rebuild_if_stale:
+            raise
+        log.warning("index stale against the store; rebuilding from the vector cache")
+        return build_engine(store, embedder, scorer, settings)
+    return assemble_engine(store, embedder, scorer, settings, _load_rows(store), index)

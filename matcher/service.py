@@ -1,0 +1,218 @@
+"""The live matching service: one engine shared by all requests, updated and swapped safely.
+
+The HTTP API (and anything else long-running) holds a :class:`MatchingService`. Requests read
+the current engine under a shared lock; a partner write updates the store, then the live
+engine, under the exclusive lock. A full re-index builds a new engine *aside* (no lock held, so
+requests keep being answered by the old one), replays the partner writes that happened while it
+was building, and swaps the reference: no request waits on the rebuild, none fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from matcher.embedding import Embedder
+from matcher.index import IndexLoadError, IndexMissingError
+from matcher.ipp import IppScorer
+from matcher.recommender import Recommender, build_engine, load_engine
+from matcher.schemas import Deal, Partner
+from matcher.settings import Settings
+from matcher.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class ReadWriteLock:
+    """Many readers or one writer; writers are not starved (new readers wait for them)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._waiting_writers = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._condition:
+            while self._writer or self._waiting_writers:
+                self._condition.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._condition:
+            self._waiting_writers += 1
+            while self._writer or self._readers:
+                self._condition.wait()
+            self._waiting_writers -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._writer = False
+                self._condition.notify_all()
+
+
+class EngineNotReady(RuntimeError):
+    """No engine is loaded yet (no index built, or the store is empty)."""
+
+
+class MatchingService:
+    """Owns the live :class:`Recommender` for one store.
+
+    Args:
+        store: the partner store.
+        settings: where the index lives and how to build it.
+        embedder: the (process-wide) embedder.
+        scorer: the IPP scorer used for ranking (``scorer_factory`` re-reads it on reload).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        embedder: Embedder,
+        scorer_factory: Callable[[], IppScorer],
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.embedder = embedder
+        self.scorer_factory = scorer_factory
+        self._engine: Recommender | None = None
+        self._lock = ReadWriteLock()
+        self._rebuild_lock = threading.Lock()
+        self._writes_during_rebuild: list[str] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the saved index (rebuilding it if stale); build one if none exists yet."""
+        if self.store.count_partners() == 0:
+            log.warning(
+                "the store holds no partners: recommendations are unavailable until some are loaded"
+            )
+            return
+        scorer = self.scorer_factory()
+        try:
+            engine = load_engine(
+                self.store, self.embedder, scorer, self.settings, rebuild_if_stale=True
+            )
+        except IndexMissingError:
+            log.warning("no index built yet; building one now")
+            engine = build_engine(self.store, self.embedder, scorer, self.settings)
+        except IndexLoadError as error:
+            log.warning("saved index refused (%s); rebuilding", error)
+            engine = build_engine(self.store, self.embedder, scorer, self.settings)
+        with self._lock.writing():
+            self._engine = engine
+
+    @property
+    def ready(self) -> bool:
+        """Whether recommendations can be served."""
+        return self._engine is not None
+
+    @property
+    def model_version(self) -> str | None:
+        """The IPP scorer version the engine ranks with."""
+        return self._engine.scorer.version if self._engine is not None else None
+
+    @property
+    def index_version(self) -> str | None:
+        """The version of the index being served."""
+        return self._engine.index.index_version if self._engine is not None else None
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def recommend(self, deal: Deal, **options: Any) -> dict[str, Any]:
+        """Ranked partners for ``deal`` (DESIGN.md 3.3) from the engine being served."""
+        with self._lock.reading():
+            engine = self._require_engine()
+            return engine.recommend(deal, **options)
+
+    def partner(self, partner_id: str) -> Partner | None:
+        """The live profile of a partner the engine knows (no SQL)."""
+        with self._lock.reading():
+            engine = self._require_engine()
+            row_id = engine.columns.row_of.get(partner_id)
+            return engine.profiles.get(row_id) if row_id is not None else None
+
+    def _require_engine(self) -> Recommender:
+        if self._engine is None:
+            raise EngineNotReady("no partner index is loaded: load partners and build the index")
+        return self._engine
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def upsert_partner(self, partner: Partner) -> None:
+        """Store a partner and make it findable at once (index updated in place)."""
+        self.store.upsert_partners([partner])
+        self._apply(partner.partner_id)
+
+    def delete_partner(self, partner_id: str) -> bool:
+        """Delete a partner from the store and the live engine; ``False`` if unknown."""
+        deleted = self.store.delete_partner(partner_id)
+        self._apply(partner_id)
+        return deleted
+
+    def _apply(self, partner_id: str) -> None:
+        with self._lock.writing():
+            if self._writes_during_rebuild is not None:
+                self._writes_during_rebuild.append(partner_id)
+            if self._engine is not None:
+                self._engine.upsert_partner(partner_id)  # re-reads the store; deletes if gone
+        if self._engine is None and not self._rebuild_lock.locked():
+            self.rebuild_in_background()
+
+    def rebuild_in_background(self) -> threading.Thread:
+        """Start :meth:`rebuild` on a daemon thread (the caller returns at once)."""
+        thread = threading.Thread(
+            target=self._rebuild_logged, name="partnermatch-rebuild", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _rebuild_logged(self) -> None:
+        try:
+            self.rebuild()
+        except Exception:  # a background failure must be visible in the logs, not lost
+            log.exception("background re-index failed; the previous index is still served")
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> str:
+        """Build a fresh engine aside, then swap it in; returns the new index version.
+
+        Requests are answered by the old engine until the swap. Writes that land during the
+        build are replayed on the new engine before it is swapped in.
+        """
+        with self._rebuild_lock:
+            with self._lock.writing():
+                self._writes_during_rebuild = []
+            if self.store.count_partners() == 0:
+                raise EngineNotReady("the store holds no partners to index")
+            try:
+                engine = build_engine(
+                    self.store,
+                    self.embedder,
+                    self.scorer_factory(),
+                    self.settings,
+                    progress=progress,
+                )
+                with self._lock.writing():
+                    for partner_id in self._writes_during_rebuild or []:
+                        engine.upsert_partner(partner_id)
+                    self._engine = engine
+            finally:
+                with self._lock.writing():
+                    self._writes_during_rebuild = None
+        log.info("index rebuilt and swapped in: %s", engine.index.index_version)
+        return engine.index.index_version

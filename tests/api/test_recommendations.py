@@ -1,0 +1,231 @@
+"""Recommendations, their audit record, the widget, live updates and re-index over the API.
+
+Runs on the committed sample ecosystem (1,000 partners) with the fast fake embedder; the real
+model is exercised over HTTP in test_server.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.routes.recommendations import WidgetPartner
+from matcher import keys
+from matcher.embedding import FakeEmbedder
+from matcher.ingest import ingest
+from matcher.matrix import MatrixScorer
+from matcher.schemas import Partner
+from matcher.settings import Settings
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+GERMAN_DEAL = {
+    "description": "Roll out portfolio management for a mid-size German car-parts maker",
+    "industry": "manufacturing",
+    "country": "DE",
+    "languages": ["de"],
+    "top_k": 5,
+}
+ALLOWED_ORIGIN = "http://shop.example.test"
+
+
+@pytest.fixture(scope="module")
+def sample_app(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    settings = Settings(
+        home=tmp_path_factory.mktemp("home"),
+        widget_origins=[ALLOWED_ORIGIN],
+        widget_rate_per_minute=1000,
+    )
+    app = create_app(
+        settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
+    )
+    ingest(app.state.store, "partners", SAMPLE / "partners.csv")
+    with TestClient(app) as client:
+        headers = {
+            role: {"Authorization": f"Bearer {keys.create_key(app.state.store, role)[1]}"}
+            for role in keys.ROLES
+        }
+        yield client, headers
+
+
+def test_strict_deal_returns_only_partners_meeting_every_constraint(sample_app) -> None:
+    client, headers = sample_app
+    response = client.post("/v1/recommendations", json=GERMAN_DEAL, headers=headers["seller"])
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert {"recommendation_id", "model_version", "index_version", "funnel", "results"} <= set(
+        answer
+    )
+    assert 1 <= len(answer["results"]) <= 5
+    assert answer["funnel"]["total"] == 1000
+    for result in answer["results"]:
+        partner = Partner.model_validate(
+            client.get(f"/v1/partners/{result['partner_id']}", headers=headers["seller"]).json()
+        )
+        assert "de" in partner.languages and "DE" in partner.countries
+        assert 0 <= result["score"] <= 1
+        assert set(result["four_cs"]) == {"capacity", "capability", "commitment", "customer_fit"}
+        assert result["reason"]
+    scores = [r["score"] for r in answer["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_every_served_recommendation_is_in_the_audit_log(sample_app) -> None:
+    client, headers = sample_app
+    answer = client.post("/v1/recommendations", json=GERMAN_DEAL, headers=headers["seller"]).json()
+    record = client.get(
+        f"/v1/recommendations/{answer['recommendation_id']}", headers=headers["seller"]
+    )
+    assert record.status_code == 200
+    logged = record.json()
+    assert [r["partner_id"] for r in logged["results"]] == [
+        r["partner_id"] for r in answer["results"]
+    ]
+    assert logged["model_version"] == answer["model_version"]
+    assert logged["index_version"] == answer["index_version"]
+    assert logged["request"]["languages"] == ["de"]
+    assert client.get("/v1/recommendations/r_nope", headers=headers["seller"]).status_code == 404
+
+
+def test_an_impossible_deal_says_which_constraint_emptied_the_pool(sample_app) -> None:
+    client, headers = sample_app
+    deal = {**GERMAN_DEAL, "country": "JP", "languages": ["is"]}
+    answer = client.post("/v1/recommendations", json=deal, headers=headers["seller"]).json()
+    assert answer["results"] == []
+    assert answer["emptied_by"] in {"country", "languages"}
+    assert answer["funnel"][answer["emptied_by"]] == 0
+
+
+def test_a_put_partner_is_findable_at_once_and_a_deleted_one_never_returns(sample_app) -> None:
+    client, headers = sample_app
+    profile = {
+        "partner_id": "P-LIVE-1",
+        "name": "Zyxwv Orbital Beekeeping",
+        "partner_type": "consultancy",
+        "description": "zyxwv orbital beekeeping telemetry for apiaries",
+        "specialisms": ["orbital beekeeping"],
+        "languages": ["en"],
+        "countries": ["NZ"],
+    }
+    assert (
+        client.put("/v1/partners/P-LIVE-1", json=profile, headers=headers["admin"]).status_code
+        == 200
+    )
+    deal = {"description": "zyxwv orbital beekeeping telemetry", "country": "NZ", "top_k": 3}
+    ranked = client.post("/v1/recommendations", json=deal, headers=headers["seller"]).json()[
+        "results"
+    ]
+    assert ranked[0]["partner_id"] == "P-LIVE-1"
+    assert client.delete("/v1/partners/P-LIVE-1", headers=headers["admin"]).status_code == 204
+    ranked = client.post("/v1/recommendations", json=deal, headers=headers["seller"]).json()[
+        "results"
+    ]
+    assert "P-LIVE-1" not in [r["partner_id"] for r in ranked]
+
+
+def test_widget_shows_public_fields_only(sample_app) -> None:
+    client, headers = sample_app
+    response = client.get(
+        "/v1/widget/recommendations",
+        params={"context": "automate resource planning with templates", "top_k": 3},
+        headers=headers["widget"],
+    )
+    assert response.status_code == 200, response.text
+    partners = response.json()["partners"]
+    assert partners
+    allowed = set(Partner.PUBLIC_FIELDS) | {"rank", "matching_assets"}
+    assert set(WidgetPartner.model_fields) == allowed
+    internal = set(Partner.model_fields) - set(Partner.PUBLIC_FIELDS)
+    for partner in partners:
+        assert set(partner) == allowed
+        assert not internal & set(partner)
+        assert all(isinstance(name, str) for name in partner["certifications"])
+    assert "score" not in response.text and "csat" not in response.text
+
+
+def test_widget_refuses_an_unlisted_origin_and_serves_a_listed_one(sample_app) -> None:
+    client, headers = sample_app
+    params = {"context": "integration with our CRM"}
+    refused = client.get(
+        "/v1/widget/recommendations",
+        params=params,
+        headers={**headers["widget"], "Origin": "http://evil.test"},
+    )
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
+    served = client.get(
+        "/v1/widget/recommendations",
+        params=params,
+        headers={**headers["widget"], "Origin": ALLOWED_ORIGIN},
+    )
+    assert served.status_code == 200
+    assert served.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    preflight = client.options(
+        "/v1/widget/recommendations",
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+
+
+def test_widget_key_over_its_rate_gets_429_with_retry_after(settings: Settings) -> None:
+    settings = settings.model_copy(update={"widget_rate_per_minute": 2})
+    app = create_app(
+        settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
+    )
+    ingest(app.state.store, "partners", SAMPLE / "partners.csv")
+    with TestClient(app) as client:
+        widget = {"Authorization": f"Bearer {keys.create_key(app.state.store, 'widget')[1]}"}
+        statuses = [
+            client.get("/v1/widget/recommendations", params={"context": "crm"}, headers=widget)
+            for _ in range(3)
+        ]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert int(statuses[2].headers["retry-after"]) >= 1
+    assert statuses[2].headers["content-type"] == "application/problem+json"
+
+
+def test_recommendations_keep_succeeding_while_a_full_reindex_swaps(sample_app) -> None:
+    client, headers = sample_app
+    service = client.app.state.service  # type: ignore[attr-defined]
+    before = service.index_version
+    failures: list[int] = []
+    answered = 0
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        nonlocal answered
+        while not stop.is_set():
+            response = client.post(
+                "/v1/recommendations", json=GERMAN_DEAL, headers=headers["seller"]
+            )
+            if response.status_code != 200 or not response.json()["results"]:
+                failures.append(response.status_code)
+            answered += 1
+
+    asker = threading.Thread(target=keep_asking)
+    asker.start()
+    try:
+        started = client.post("/v1/index/rebuild", headers=headers["admin"])
+        assert started.status_code == 202
+        deadline = time.monotonic() + 120
+        while service.index_version == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        asker.join()
+    assert service.index_version != before
+    assert failures == []
+    assert answered > 0

@@ -1,0 +1,122 @@
+"""The role matrix: every role against every endpoint (allowed → 2xx, else 403; no key → 401)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from api.app import create_app
+from matcher import keys
+from matcher.embedding import FakeEmbedder
+from matcher.ingest import ingest
+from matcher.matrix import MatrixScorer
+from matcher.settings import Settings
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+DEAL = {"description": "ERP data migration", "country": "DE", "top_k": 2}
+PROFILE = {"partner_id": "P-ROLE", "name": "Role Test", "partner_type": "isv"}
+
+Call = Callable[[TestClient, dict[str, str]], Response]
+
+
+def _recommendation_id(client: TestClient, admin: dict[str, str]) -> str:
+    return str(
+        client.post("/v1/recommendations", json=DEAL, headers=admin).json()["recommendation_id"]
+    )
+
+
+ENDPOINTS: dict[str, tuple[set[str], Call]] = {
+    "POST /v1/recommendations": (
+        {"admin", "seller"},
+        lambda c, h: c.post("/v1/recommendations", json=DEAL, headers=h),
+    ),
+    "GET /v1/recommendations/{id}": (
+        {"admin", "seller"},
+        lambda c, h: c.get(f"/v1/recommendations/{c.app.state.recommendation_id}", headers=h),  # type: ignore[attr-defined]
+    ),
+    "GET /v1/widget/recommendations": (
+        {"widget"},
+        lambda c, h: c.get("/v1/widget/recommendations", params={"context": "crm"}, headers=h),
+    ),
+    "GET /v1/partners": (
+        {"admin", "seller", "recruiter"},
+        lambda c, h: c.get("/v1/partners", headers=h),
+    ),
+    "GET /v1/partners/{id}": (
+        {"admin", "seller", "recruiter"},
+        lambda c, h: c.get("/v1/partners/P-000001", headers=h),
+    ),
+    "PUT /v1/partners/{id}": (
+        {"admin"},
+        lambda c, h: c.put("/v1/partners/P-ROLE", json=PROFILE, headers=h),
+    ),
+    "DELETE /v1/partners/{id}": (
+        {"admin"},
+        lambda c, h: c.delete("/v1/partners/P-000999", headers=h),
+    ),
+    "POST /v1/feedback": (
+        {"admin", "seller"},
+        lambda c, h: c.post(
+            "/v1/feedback",
+            json={"kind": "outcome", "deal_id": "D-1", "partner_id": "P-000001", "won": True},
+            headers=h,
+        ),
+    ),
+    "POST /v1/index/rebuild": ({"admin"}, lambda c, h: c.post("/v1/index/rebuild", headers=h)),
+}
+
+
+@pytest.fixture(scope="module")
+def matrix_app(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    settings = Settings(home=tmp_path_factory.mktemp("home"), widget_rate_per_minute=1000)
+    app = create_app(
+        settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
+    )
+    ingest(app.state.store, "partners", SAMPLE / "partners.csv")
+    with TestClient(app) as client:
+        headers = {
+            role: {"Authorization": f"Bearer {keys.create_key(app.state.store, role)[1]}"}
+            for role in keys.ROLES
+        }
+        app.state.recommendation_id = _recommendation_id(client, headers["admin"])
+        yield client, headers
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+@pytest.mark.parametrize("role", keys.ROLES)
+def test_role_matrix(matrix_app, endpoint: str, role: str) -> None:
+    client, headers = matrix_app
+    allowed, call = ENDPOINTS[endpoint]
+    response = call(client, headers[role])
+    if role in allowed:
+        assert 200 <= response.status_code < 300, (endpoint, role, response.text)
+    else:
+        assert response.status_code == 403, (endpoint, role, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+def test_no_key_is_401_everywhere(matrix_app, endpoint: str) -> None:
+    client, _ = matrix_app
+    _, call = ENDPOINTS[endpoint]
+    assert call(client, {}).status_code == 401
+
+
+def test_every_v1_route_is_in_the_matrix(matrix_app) -> None:
+    client, _ = matrix_app
+    paths = client.get("/openapi.json").json()["paths"]
+    routes = {
+        f"{method.upper()} {path}".replace("{partner_id}", "{id}").replace(
+            "{recommendation_id}", "{id}"
+        )
+        for path, operations in paths.items()
+        if path.startswith("/v1/")
+        for method in operations
+    }
+    assert routes == set(ENDPOINTS)
