@@ -28,9 +28,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 # The sample ecosystem is re-ingested on every run: an upsert, so it is idempotent.
+# The index build re-embeds only what changed (vectors are cached by content hash).
 demo: $(STAMP)
 	$(BIN)/partnermatch ingest partners data/sample/partners.csv
 	$(BIN)/partnermatch ingest outcomes data/sample/outcomes.csv
+	$(BIN)/partnermatch index build
+	@echo "Demo API keys (one per role; paste these lines into your shell):"
+	@$(BIN)/partnermatch keys demo
 	$(BIN)/partnermatch serve --host 127.0.0.1 --port 8000
 
 bench: $(STAMP)

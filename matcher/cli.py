@@ -172,6 +172,13 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key id shown by `key
     typer.echo(f"revoked {key_id}")
 
 
+@keys_app.command("demo")
+def keys_demo() -> None:
+    """Replace the demo keys with a fresh one per role and print them as shell variables."""
+    for role, secret in keys.rotate_demo_keys(open_store()).items():
+        typer.echo(f"export {role.upper()}_KEY={secret}")
+
+
 def _load_plugins() -> None:
     """Add the commands other packages register under ``partnermatch.commands``."""
     for entry_point in sorted(entry_points(group="partnermatch.commands"), key=lambda e: e.name):

@@ -87,6 +87,17 @@ def revoke_key(store: Store, key_id: str) -> bool:
     return result.rowcount == 1
 
 
+DEMO_LABEL = "demo"
+
+
+def rotate_demo_keys(store: Store) -> dict[str, str]:
+    """Revoke the previous demo keys and create one per role: ``make demo`` prints them."""
+    for record in list_keys(store):
+        if record.label == DEMO_LABEL and record.active:
+            revoke_key(store, record.key_id)
+    return {role: create_key(store, role, DEMO_LABEL)[1] for role in ROLES}
+
+
 def list_keys(store: Store) -> list[ApiKey]:
     """Every key ever created, oldest first (revoked ones included, marked)."""
     with store.engine.connect() as connection:

@@ -52,6 +52,14 @@ def test_unknown_role_lists_the_allowed_roles(store: Store) -> None:
         keys.create_key(store, "root")
 
 
+def test_demo_keys_replace_the_previous_ones(store: Store) -> None:
+    first = keys.rotate_demo_keys(store)
+    second = keys.rotate_demo_keys(store)
+    assert set(second) == set(keys.ROLES)
+    assert all(keys.verify_key(store, secret) is None for secret in first.values())
+    assert [keys.verify_key(store, second[role]).role for role in keys.ROLES] == list(keys.ROLES)  # type: ignore[union-attr]
+
+
 def test_cli_prints_the_key_alone_on_its_last_line(settings: Settings) -> None:
     result = CliRunner().invoke(app, ["keys", "create", "--role", "recruiter"])
     assert result.exit_code == 0, result.output
