@@ -18,10 +18,11 @@ from prometheus_client import CollectorRegistry
 from api.errors import install_error_handlers
 from api.limits import TokenBucket
 from api.middleware import BodyLimit, Metrics, WidgetCors
-from api.routes import feedback, health, operations, partners, recommendations
+from api.routes import feedback, health, models, operations, partners, prospects, recommendations
 from matcher.embedding import Embedder, get_embedder
 from matcher.ipp import IppScorer
 from matcher.recommender import default_scorer
+from matcher.recruiting import RecruitingService
 from matcher.service import MatchingService
 from matcher.settings import Settings, get_settings
 from matcher.store import Store
@@ -68,6 +69,8 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.service = service
+    app.state.recruiting = RecruitingService(store, settings, service.embedder)
+    service.on_partners_changed(app.state.recruiting.invalidate)
     app.state.metrics_registry = CollectorRegistry()
     app.state.widget_bucket = TokenBucket(settings.widget_rate_per_minute)
     app.state.readiness = lambda: {"store": store.count_partners() >= 0, "index": service.ready}
@@ -75,6 +78,6 @@ def create_app(
     app.add_middleware(WidgetCors, allow_origins=settings.widget_origins)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
-    for module in (health, recommendations, partners, feedback, operations):
+    for module in (health, recommendations, prospects, partners, feedback, models, operations):
         app.include_router(module.router)
     return app

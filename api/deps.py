@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Problem
 from matcher.keys import ApiKey, verify_key
+from matcher.recruiting import RecruitingService
 from matcher.service import MatchingService
 from matcher.settings import Settings
 from matcher.store import Store
@@ -32,7 +33,13 @@ def get_service(request: Request) -> MatchingService:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
+def get_recruiting(request: Request) -> RecruitingService:
+    """The prospect scoring service."""
+    return request.app.state.recruiting  # type: ignore[no-any-return]
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+RecruitingDep = Annotated[RecruitingService, Depends(get_recruiting)]
 ServiceDep = Annotated[MatchingService, Depends(get_service)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     backend = os.environ.get("PARTNERMATCH_EMBEDDING_BACKEND", Settings().embedding_backend)
+    load_before = os.getloadavg()[0]
     runs = [
         measure(size, args.work, backend, args.queries, args.real_vectors) for size in args.sizes
     ]
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         + " ".join(str(s) for s in args.sizes),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
+        "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
         "note": "in-process Recommender.recommend, one deal at a time, query embedding included; "
         "see each run's `vectors` for whether every vector is a real embedding",
         "runs": runs,

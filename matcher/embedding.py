@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -136,23 +137,41 @@ class OnnxEmbedder:
     sentence-transformers pipeline (``1_Pooling`` of the shipped model), so fp32 vectors match.
     """
 
-    def __init__(self, model_path: Path, onnx_path: Path, quantised: bool) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        self._tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=256)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
-        )
-        self._inputs = {item.name for item in self._session.get_inputs()}
+    def __init__(self, model_path: Path, export_dir: Path, quantised: bool) -> None:
+        self.model_path = model_path
+        self.export_dir = export_dir
+        self.quantised = quantised
         self.dim = 384
         self.model_id = f"{MODEL_NAME}/onnx-int8" if quantised else f"{MODEL_NAME}/onnx"
         self.batch_size = EMBED_BATCH
+        self._session: object | None = None
+        self._load_lock = threading.Lock()
+
+    def load(self) -> OnnxEmbedder:
+        """Export (first use only, ~30–60 s) and open the ONNX model; later calls are free.
+
+        Deferred until the first embedding, so a server starts (and answers health checks)
+        while the model is exported in its loading thread.
+        """
+        with self._load_lock:
+            if self._session is None:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                onnx_path = export_onnx(self.model_path, self.export_dir, self.quantised)
+                tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+                tokenizer.no_padding()
+                tokenizer.enable_truncation(max_length=256)
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+                options.inter_op_num_threads = 1
+                session = ort.InferenceSession(
+                    str(onnx_path), options, providers=["CPUExecutionProvider"]
+                )
+                self._inputs = {item.name for item in session.get_inputs()}
+                self._tokenizer = tokenizer
+                self._session = session
+        return self
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
@@ -165,7 +184,7 @@ class OnnxEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden = self._session.run(None, feeds)[0]  # type: ignore[attr-defined]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         return _normalise_rows(pooled)
@@ -174,6 +193,7 @@ class OnnxEmbedder:
         """Embed in batches sorted by length (less padding), in the input order."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        self.load()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         done = 0
@@ -232,7 +252,8 @@ def export_onnx(model_path: Path, target_dir: Path, quantised: bool) -> Path:
         }
         temporary = target_dir / f"model.onnx.{os.getpid()}.tmp"
         axes = {0: "batch", 1: "sequence"}
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on shapes that are constant here
             torch.onnx.export(
                 model,
                 (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
@@ -278,16 +299,16 @@ def get_embedder(settings: Settings) -> Embedder:
     backend = settings.embedding_backend
     if backend not in BACKENDS:
         raise ValueError(f"embedding_backend {backend!r} is not one of {', '.join(BACKENDS)}")
-    key = (backend, str(settings.home.resolve()))
+    export_dir = settings.home / "models" / "onnx"
+    # the torch model does not depend on home; an ONNX export lives under it
+    key = (backend, "" if backend == "torch" else str(export_dir.resolve()))
     with _embedders_lock:
         if key not in _embedders:
             model_path = packaged_model_path()
             if backend == "torch":
                 _embedders[key] = SentenceTransformerEmbedder(model_path)
             else:
-                quantised = backend == "onnx-int8"
-                onnx_file = export_onnx(model_path, settings.home / "models" / "onnx", quantised)
-                _embedders[key] = OnnxEmbedder(model_path, onnx_file, quantised)
+                _embedders[key] = OnnxEmbedder(model_path, export_dir, backend == "onnx-int8")
             log.info("loaded embedder %s", _embedders[key].model_id)
         return _embedders[key]
 

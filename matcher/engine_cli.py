@@ -35,7 +35,9 @@ def index_build() -> None:
     settings, store, console, get_embedder, default_scorer = _engine_parts()
     total = store.count_partners()
     if total == 0:
-        console.print("[red]error:[/red] no partners in the store; run `partnermatch ingest partners`")
+        console.print(
+            "[red]error:[/red] no partners in the store; run `partnermatch ingest partners`"
+        )
         raise typer.Exit(code=2)
     with progress_bar() as progress:
         task = progress.add_task("load embedding model", total=None)

@@ -939,7 +939,11 @@ def model_features(assessment: Assessment, target: Deal | None) -> list[float]:
     serving rows, so the model sees identical definitions in both.
     """
     four_cs = assessment.four_cs
-    known = {criterion.key: criterion.value for criterion in assessment.criteria}
+    known = {
+        criterion.key: criterion.value
+        for criterion in assessment.criteria
+        if criterion.value is not None
+    }
     history = assessment.history
     deal_size = target.deal_size if target is not None else None
     return [
@@ -948,7 +952,7 @@ def model_features(assessment: Assessment, target: Deal | None) -> list[float]:
         four_cs.commitment,
         four_cs.customer_fit,
         four_cs.confidence,
-        *(math.nan if known.get(key) is None else known[key] for key in CRITERION_KEYS),
+        *(known.get(key, math.nan) for key in CRITERION_KEYS),
         math.log1p(history.deals) if history is not None else math.nan,
         math.log1p(deal_size) if deal_size is not None else math.nan,
     ]

@@ -137,7 +137,7 @@ class PartnerIndex:
         model_id: str,
         row_ids: np.ndarray,
         vectors: np.ndarray,
-        exact_max: int = 200_000,
+        exact_max: int = 50_000,
         dim: int | None = None,
     ) -> PartnerIndex:
         """An index over ``vectors`` (normalised float32) with ids ``row_ids``.

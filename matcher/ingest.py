@@ -24,14 +24,20 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from matcher.schemas import Outcome, Partner, field_problems
+from matcher.schemas import Outcome, Partner, Prospect, field_problems
 from matcher.store import Store
 
 logger = logging.getLogger(__name__)
 
 Kind = Literal["partners", "outcomes"]
-MODELS: dict[str, type[BaseModel]] = {"partners": Partner, "outcomes": Outcome}
+# What each kind of file holds; prospects are read and validated the same way, never stored.
+MODELS: dict[str, type[BaseModel]] = {
+    "partners": Partner,
+    "outcomes": Outcome,
+    "prospects": Prospect,
+}
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "prospects": ("partner_id", "name", "partner_type"),
     "partners": ("partner_id", "name", "partner_type"),
     "outcomes": ("deal_id", "partner_id", "role", "won", "closed_on"),
 }
@@ -212,7 +218,8 @@ def read_records(path: Path, chunk_rows: int, report: IngestReport) -> Iterator[
         raise IngestError(f"{path.name}: cannot be parsed as CSV: {error}") from None
 
 
-def _check_columns(kind: str, columns: set[str], path: Path, report: IngestReport) -> None:
+def check_columns(kind: str, columns: set[str], path: Path, report: IngestReport) -> None:
+    """Refuse a file lacking a required column; warn about columns that will be ignored."""
     missing = [column for column in REQUIRED_COLUMNS[kind] if column not in columns]
     if missing:
         raise IngestError(
@@ -249,8 +256,8 @@ def ingest(
     Raises:
         IngestError: the file as a whole cannot be read (nothing is loaded).
     """
-    if kind not in MODELS:
-        raise ValueError(f"kind must be one of {sorted(MODELS)}, not {kind!r}")
+    if kind not in ("partners", "outcomes"):
+        raise ValueError(f"kind must be 'partners' or 'outcomes', not {kind!r}")
     path = Path(path)
     report = IngestReport(kind=kind, path=path)
     model = MODELS[kind]
@@ -263,7 +270,7 @@ def ingest(
             checked_header = False
             for chunk in read_records(path, chunk_rows, report):
                 if not checked_header:
-                    _check_columns(kind, chunk.columns, path, report)
+                    check_columns(kind, chunk.columns, path, report)
                     checked_header = True
                 valid = []
                 for record in chunk.records:

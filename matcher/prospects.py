@@ -375,8 +375,7 @@ def screen_file(
     import csv
     from pathlib import Path
 
-    from matcher.ingest import IngestError, IngestReport, read_records
-    from matcher.schemas import Prospect
+    from matcher.ingest import IngestReport, check_columns, read_records
 
     path, output = Path(path), Path(output)
     report = ScreenReport()
@@ -390,15 +389,7 @@ def screen_file(
             writer.writeheader()
             for chunk in read_records(path, chunk_rows, ingest_report):
                 if not checked:
-                    required = ("partner_id", "name", "partner_type")
-                    missing = [c for c in required if c not in chunk.columns]
-                    if missing:
-                        raise IngestError(
-                            f"{path.name}: required column(s) missing: {', '.join(missing)}"
-                        )
-                    unknown = sorted(chunk.columns - set(Prospect.model_fields))
-                    if unknown:
-                        report.warnings.append(f"ignored column(s): {', '.join(unknown)}")
+                    check_columns("prospects", chunk.columns, path, ingest_report)
                     checked = True
                 records = [(record.line, record.values) for record in chunk.records]
                 for name, score in screen_records(records, scorer, report):
@@ -409,6 +400,7 @@ def screen_file(
         temporary.unlink(missing_ok=True)
         raise
     report.problems = [*ingest_report.problems, *report.problems]
+    report.warnings = [*ingest_report.warnings, *report.warnings]
     report.rows_read += ingest_report.rows_read
     temporary.replace(output)
     return report

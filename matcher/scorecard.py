@@ -9,14 +9,17 @@ evidence ("win rate 45 % (shrunk from 8 of 10 deals)") of the 4 Cs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from matcher.four_cs import PerformanceHistory
 from matcher.schemas import PartnerProfile
+from matcher.store import Store
 
 SCORECARD_COLUMNS: tuple[str, ...] = (
     "partner_id",
@@ -179,3 +182,19 @@ def top_performers(outcomes: pd.DataFrame, share: float = 0.2, minimum_deals: in
     ranked = totals.sort_values(["revenue", "wins"], ascending=False)
     count = max(1, round(share * len(ranked)))
     return [str(pid) for pid in ranked.index[:count]]
+
+
+def partner_quarters(store: Store, partner: PartnerProfile) -> list[dict[str, Any]]:
+    """One partner's quarterly scorecard rows, oldest first, JSON-ready (NaN → ``None``).
+
+    Win rates are shrunk toward the average of *all* outcomes, so the whole table is read.
+    """
+    cards = quarterly_scorecards(store.outcomes_frame(), [partner])
+    mine = cards[cards["partner_id"] == partner.partner_id].sort_values("quarter")
+    return [
+        {
+            key: (None if isinstance(value, float) and math.isnan(value) else value)
+            for key, value in row.items()
+        }
+        for row in mine.to_dict("records")
+    ]

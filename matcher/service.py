@@ -93,6 +93,18 @@ class MatchingService:
         self._lock = ReadWriteLock()
         self._rebuild_lock = threading.Lock()
         self._writes_during_rebuild: list[str] | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_partners_changed(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every partner write (e.g. to drop caches built from them)."""
+        self._listeners.append(listener)
+
+    def reload_scorer(self) -> None:
+        """Re-read the IPP scorer (after a model promotion); the next request uses it."""
+        scorer = self.scorer_factory()
+        with self._lock.writing():
+            if self._engine is not None:
+                self._engine.scorer = scorer
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -166,6 +178,8 @@ class MatchingService:
         return deleted
 
     def _apply(self, partner_id: str) -> None:
+        for listener in self._listeners:
+            listener()
         with self._lock.writing():
             if self._writes_during_rebuild is not None:
                 self._writes_during_rebuild.append(partner_id)

@@ -46,13 +46,15 @@ class Settings(BaseSettings):
     )
     # -- matching engine (matcher/embedding.py, index.py, recommender.py) --
     embedding_backend: str = Field(
-        default="torch",
-        description="Sentence embedding backend: `torch`, `onnx` (fp32) or `onnx-int8`.",
+        default="onnx-int8",
+        description="Sentence embedding backend: `torch`, `onnx` (fp32) or `onnx-int8` "
+        "(default: ~3x faster, nDCG@10 within 0.01 of torch on the judged deals).",
     )
     index_exact_max: int = Field(
-        default=200_000,
+        default=50_000,
         gt=0,
-        description="Up to this many partners the index is exact (flat); above, scalar-quantised.",
+        description="Up to this many partners the index is exact (flat); above, 8-bit "
+        "scalar-quantised (measured at 100k: half the search time, recall@10 0.98 vs exact).",
     )
     recommend_candidates: int = Field(
         default=100, gt=0, le=2_000, description="Candidates fetched per retriever per deal."

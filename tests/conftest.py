@@ -19,6 +19,8 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     """Settings whose home is a fresh temporary directory (also seen by get_settings())."""
     monkeypatch.setenv("PARTNERMATCH_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("PARTNERMATCH_DATABASE_URL", raising=False)
+    # the torch model loads once per process; an ONNX export would be redone per temporary home
+    monkeypatch.setenv("PARTNERMATCH_EMBEDDING_BACKEND", "torch")
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from api.deps import AdminKey, InternalKey, ServiceDep, StoreDep
+from api.deps import AdminKey, InternalKey, SellerKey, ServiceDep, StoreDep
 from api.errors import Problem, problem_responses
 from matcher.schemas import PARTNER_ID_RE, Partner
+from matcher.scorecard import partner_quarters
 from matcher.store import PartnerFilter
 
 router = APIRouter(
@@ -66,6 +67,35 @@ def get_partner(partner_id: PartnerIdPath, store: StoreDep, _key: InternalKey) -
     if partner is None:
         raise Problem(404, f"no partner with id {partner_id!r}")
     return partner
+
+
+class QuarterScorecard(BaseModel):
+    """One quarter of a partner's KPIs with a red/amber/green status."""
+
+    model_config = ConfigDict(extra="allow")
+
+    quarter: str
+    deals: int
+    win_rate: float
+    status: str
+
+
+class Scorecard(BaseModel):
+    """A partner's quarterly scorecard, most recent quarter last."""
+
+    partner_id: str
+    quarters: list[QuarterScorecard]
+
+
+@router.get("/{partner_id}/scorecard", response_model=Scorecard)
+def partner_scorecard(partner_id: PartnerIdPath, store: StoreDep, _key: SellerKey) -> Scorecard:
+    """Quarterly KPIs from the outcomes: deals sourced/transacted/influenced, pipeline,
+    revenue, win rate (raw and shrunk toward the average), deal size, CSAT and a status."""
+    partner = store.get_partner(partner_id)
+    if partner is None:
+        raise Problem(404, f"no partner with id {partner_id!r}")
+    quarters = partner_quarters(store, partner)
+    return Scorecard(partner_id=partner_id, quarters=[QuarterScorecard(**q) for q in quarters])
 
 
 @router.put("/{partner_id}", response_model=Partner)

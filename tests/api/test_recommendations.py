@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,28 +30,11 @@ GERMAN_DEAL = {
     "languages": ["de"],
     "top_k": 5,
 }
-ALLOWED_ORIGIN = "http://shop.example.test"
 
 
 @pytest.fixture(scope="module")
-def sample_app(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    settings = Settings(
-        home=tmp_path_factory.mktemp("home"),
-        widget_origins=[ALLOWED_ORIGIN],
-        widget_rate_per_minute=1000,
-    )
-    app = create_app(
-        settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
-    )
-    ingest(app.state.store, "partners", SAMPLE / "partners.csv")
-    with TestClient(app) as client:
-        headers = {
-            role: {"Authorization": f"Bearer {keys.create_key(app.state.store, role)[1]}"}
-            for role in keys.ROLES
-        }
-        yield client, headers
+def sample_app(sample_api) -> tuple[TestClient, dict[str, dict[str, str]]]:
+    return sample_api.client, sample_api.headers
 
 
 def test_strict_deal_returns_only_partners_meeting_every_constraint(sample_app) -> None:
@@ -152,6 +134,7 @@ def test_widget_shows_public_fields_only(sample_app) -> None:
 
 def test_widget_refuses_an_unlisted_origin_and_serves_a_listed_one(sample_app) -> None:
     client, headers = sample_app
+    allowed_origin = client.app.state.settings.widget_origins[0]  # type: ignore[attr-defined]
     params = {"context": "integration with our CRM"}
     refused = client.get(
         "/v1/widget/recommendations",
@@ -163,20 +146,20 @@ def test_widget_refuses_an_unlisted_origin_and_serves_a_listed_one(sample_app) -
     served = client.get(
         "/v1/widget/recommendations",
         params=params,
-        headers={**headers["widget"], "Origin": ALLOWED_ORIGIN},
+        headers={**headers["widget"], "Origin": allowed_origin},
     )
     assert served.status_code == 200
-    assert served.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert served.headers["access-control-allow-origin"] == allowed_origin
     preflight = client.options(
         "/v1/widget/recommendations",
         headers={
-            "Origin": ALLOWED_ORIGIN,
+            "Origin": allowed_origin,
             "Access-Control-Request-Method": "GET",
             "Access-Control-Request-Headers": "authorization",
         },
     )
     assert preflight.status_code == 200
-    assert preflight.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert preflight.headers["access-control-allow-origin"] == allowed_origin
 
 
 def test_widget_key_over_its_rate_gets_429_with_retry_after(settings: Settings) -> None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from api.app import create_app
 from matcher import keys
-from matcher.embedding import FakeEmbedder
-from matcher.ingest import ingest
-from matcher.matrix import MatrixScorer
-from matcher.settings import Settings
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 DEAL = {"description": "ERP data migration", "country": "DE", "top_k": 2}
 PROFILE = {"partner_id": "P-ROLE", "name": "Role Test", "partner_type": "isv"}
+PROSPECT = {"partner_id": "N-1", "name": "Newco", "partner_type": "msp", "countries": ["DE"]}
 
 Call = Callable[[TestClient, dict[str, str]], Response]
 
@@ -67,25 +61,31 @@ ENDPOINTS: dict[str, tuple[set[str], Call]] = {
         ),
     ),
     "POST /v1/index/rebuild": ({"admin"}, lambda c, h: c.post("/v1/index/rebuild", headers=h)),
+    "GET /v1/partners/{id}/scorecard": (
+        {"admin", "seller"},
+        lambda c, h: c.get("/v1/partners/P-000001/scorecard", headers=h),
+    ),
+    "POST /v1/prospects/score": (
+        {"admin", "recruiter"},
+        lambda c, h: c.post("/v1/prospects/score", json=PROSPECT, headers=h),
+    ),
+    "POST /v1/prospects/screen": (
+        {"admin", "recruiter"},
+        lambda c, h: c.post("/v1/prospects/screen", json=[PROSPECT], headers=h),
+    ),
+    "GET /v1/models": ({"admin"}, lambda c, h: c.get("/v1/models", headers=h)),
+    "POST /v1/models/{version}/promote": (
+        {"admin"},
+        lambda c, h: c.post("/v1/models/ipp-0001/promote", headers=h),
+    ),
 }
 
 
 @pytest.fixture(scope="module")
-def matrix_app(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    settings = Settings(home=tmp_path_factory.mktemp("home"), widget_rate_per_minute=1000)
-    app = create_app(
-        settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
-    )
-    ingest(app.state.store, "partners", SAMPLE / "partners.csv")
-    with TestClient(app) as client:
-        headers = {
-            role: {"Authorization": f"Bearer {keys.create_key(app.state.store, role)[1]}"}
-            for role in keys.ROLES
-        }
-        app.state.recommendation_id = _recommendation_id(client, headers["admin"])
-        yield client, headers
+def matrix_app(sample_api) -> tuple[TestClient, dict[str, dict[str, str]]]:
+    client, headers = sample_api.client, sample_api.headers
+    client.app.state.recommendation_id = _recommendation_id(client, headers["admin"])  # type: ignore[attr-defined]
+    return client, headers
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))

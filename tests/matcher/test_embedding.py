@@ -122,11 +122,12 @@ def test_onnx_backends_are_exported_under_home_and_agree_with_torch(
     reference = real_embedder.embed(texts)
     fp32 = get_embedder(Settings(home=onnx_home, embedding_backend="onnx"))
     int8 = get_embedder(Settings(home=onnx_home, embedding_backend="onnx-int8"))
-    assert (onnx_home / "models" / "onnx" / "model.onnx").exists()
-    assert (onnx_home / "models" / "onnx" / "model-int8.onnx").exists()
+    assert not (onnx_home / "models").exists()  # exported on first use, not at start-up
     assert fp32.model_id != int8.model_id != real_embedder.model_id
     np.testing.assert_allclose((fp32.embed(texts) * reference).sum(axis=1), 1.0, atol=1e-4)
     assert ((int8.embed(texts) * reference).sum(axis=1) > 0.97).all()
+    assert (onnx_home / "models" / "onnx" / "model.onnx").exists()
+    assert (onnx_home / "models" / "onnx" / "model-int8.onnx").exists()
 
 
 def test_unknown_backend_is_refused_with_the_allowed_values(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ import time
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.four_cs import (
     FEATURE_NAMES,
@@ -206,3 +208,30 @@ def test_assess_is_fast(assessor: FourCsAssessor) -> None:
         assessor.assess(full, deal)
     per_call = (time.perf_counter() - started) / runs
     assert per_call < 0.0005  # budget 0.1 ms on a quiet machine; generous for shared CI
+
+
+counts = st.none() | st.integers(min_value=0, max_value=100_000)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    employees=counts,
+    certified_staff=counts,
+    customers=counts,
+    active_projects=counts,
+    max_projects=counts,
+    deal_registrations_12m=counts,
+    deals_won_12m=counts,
+    deals_lost_12m=counts,
+    training_completion=st.none() | st.floats(min_value=0, max_value=1),
+    csat=st.none() | st.floats(min_value=0, max_value=100),
+    dedicated_manager=st.none() | st.booleans(),
+    last_active=st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)),
+)
+def test_scores_stay_in_range_whatever_is_known(**fields: object) -> None:
+    scores = FourCsAssessor(reference_date=TODAY).assess(
+        partner(**fields), Deal(industry="retail", country="DE", segment="smb")
+    )
+    for value in scores.as_dict().values():
+        assert 0.0 <= value <= 100.0
+    assert 0.0 <= scores.confidence <= 1.0

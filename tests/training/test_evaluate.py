@@ -82,3 +82,14 @@ def test_every_system_is_evaluated_on_a_small_simulated_ecosystem(
         assert all(0.0 <= v <= 1.0 for v in values.values())
     table = evaluate.markdown_table(report, "t")
     assert "| full |" in table
+
+
+def test_tuning_only_keeps_changes_that_improve_the_tuning_split(
+    ecosystem: Path, tmp_path: Path
+) -> None:
+    engine = evaluate.load_engine_for(ecosystem, tmp_path / "home", FakeEmbedder(), NeutralScorer())
+    tuning, _ = split(read_judged(ecosystem / "judged_deals.jsonl"))
+    start = evaluate.evaluate_systems(engine, tuning, ["full"])["full"]["ndcg@10"]
+    weights, tuned = evaluate.tune_weights(engine, tuning, steps=(0.0,), rounds=1)
+    assert tuned >= start
+    assert evaluate.evaluate_systems(engine, tuning, ["full"], weights)["full"]["ndcg@10"] == tuned

@@ -1,0 +1,63 @@
+"""The IPP model registry over HTTP (admin): list versions, promote one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from api.deps import AdminKey, ServiceDep, SettingsDep
+from api.errors import Problem, problem_responses
+from matcher.registry import ModelRegistry, RegistryError
+
+router = APIRouter(prefix="/v1/models", tags=["models"], responses=problem_responses(401, 403))
+
+
+class ModelVersion(BaseModel):
+    """One registered model version with its validation metrics."""
+
+    version: str
+    created_at: str
+    schema_hash: str
+    roc_auc: float | None
+    brier: float | None
+    matrix_roc_auc: float | None
+    matrix_brier: float | None
+    rows: int | None
+    promoted: bool
+
+
+class ModelList(BaseModel):
+    """Registered versions and what is serving now."""
+
+    versions: list[ModelVersion]
+    serving: str | None
+
+
+@router.get("", response_model=ModelList)
+def list_models(settings: SettingsDep, service: ServiceDep, _key: AdminKey) -> ModelList:
+    """Every version in the home registry, oldest first, and the scorer serving now."""
+    registry = ModelRegistry(settings.resolved_models_dir)
+    versions = [ModelVersion(**asdict(registry.info(v))) for v in registry.versions()]
+    return ModelList(versions=versions, serving=service.model_version)
+
+
+@router.post("/{version}/promote", response_model=ModelList, responses=problem_responses(404, 422))
+def promote_model(
+    version: Annotated[str, Path(pattern=r"^ipp-\d{4,}$")],
+    settings: SettingsDep,
+    service: ServiceDep,
+    key: AdminKey,
+) -> ModelList:
+    """Promote a version: it is checked, then serves from the next request on."""
+    registry = ModelRegistry(settings.resolved_models_dir)
+    if version not in registry.versions():
+        raise Problem(404, f"no model version {version!r} in {registry.root}")
+    try:
+        registry.promote(version)
+    except RegistryError as error:
+        raise Problem(422, f"{version} cannot be promoted: {error}") from None
+    service.reload_scorer()
+    return list_models(settings, service, key)

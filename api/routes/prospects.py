@@ -1,0 +1,234 @@
+"""Recruiters: score one prospect or screen many (JSON list or CSV upload) against the IPP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+from starlette.datastructures import UploadFile
+
+from api.deps import RecruiterKey, RecruitingDep, SettingsDep
+from api.errors import Problem, problem_responses
+from matcher.ingest import IngestError, IngestReport, check_columns, read_records
+from matcher.prospects import SCREEN_COLUMNS
+from matcher.prospects import ProspectScore as ProspectScoreResult
+from matcher.recruiting import MAX_SCREEN_ROWS
+from matcher.schemas import Prospect
+
+router = APIRouter(
+    prefix="/v1/prospects",
+    tags=["prospects"],
+    responses=problem_responses(400, 401, 403, 413, 415, 422),
+)
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+Weight = Annotated[float | None, Query(ge=0, le=100)]
+
+
+class FourCsScores(BaseModel):
+    """The 4 C sub-scores, 0–100."""
+
+    capacity: float
+    capability: float
+    commitment: float
+    customer_fit: float
+
+
+class LookAlike(BaseModel):
+    """An existing top-performing partner the prospect resembles."""
+
+    partner_id: str
+    name: str
+    similarity: float
+
+
+class ProspectScore(BaseModel):
+    """A prospect scored against the Ideal Partner Profile (DESIGN.md 3.5)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    partner_id: str
+    four_cs: FourCsScores
+    evidence: dict[str, list[str]]
+    overall: float
+    band: str
+    gaps: list[str]
+    suggested_tier: str
+    looks_like: list[LookAlike]
+
+
+class ScreenedProspect(ProspectScore):
+    """One screened row: the score plus the prospect's name."""
+
+    name: str
+
+
+class RowProblemOut(BaseModel):
+    """A bad row: its line (CSV header = line 1), column and problem."""
+
+    line: int
+    column: str
+    message: str
+
+
+class ScreenResult(BaseModel):
+    """Every valid row scored; every bad row named with its line and column."""
+
+    rows_read: int
+    rows_scored: int
+    results: list[ScreenedProspect]
+    problems: list[RowProblemOut]
+
+
+def _weights(**weights: float | None) -> dict[str, float]:
+    return {name: value for name, value in weights.items() if value is not None}
+
+
+@router.post("/score", response_model=ProspectScore)
+def score_prospect(
+    prospect: Prospect,
+    recruiting: RecruitingDep,
+    _key: RecruiterKey,
+    capacity: Weight = None,
+    capability: Weight = None,
+    commitment: Weight = None,
+    customer_fit: Weight = None,
+) -> dict[str, Any]:
+    """Score one prospect: 4 Cs with evidence, overall, band, gaps, tier and look-alikes.
+
+    The optional query parameters override the evaluation matrix weight of each C.
+    """
+    weights = _weights(
+        capacity=capacity, capability=capability, commitment=commitment, customer_fit=customer_fit
+    )
+    return recruiting.score(prospect, weights)
+
+
+@router.post(
+    "/screen",
+    response_model=ScreenResult,
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+    openapi_extra={
+        "requestBody": {
+            "description": f"A JSON list of prospects (DESIGN.md 3.1 rows), or a multipart upload "
+            f"of a CSV/JSONL file in the field `file`; at most {MAX_SCREEN_ROWS:,} rows, 10 MB.",
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
+)
+async def screen_prospects(
+    request: Request,
+    recruiting: RecruitingDep,
+    settings: SettingsDep,
+    _key: RecruiterKey,
+    output: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json",
+    capacity: Weight = None,
+    capability: Weight = None,
+    commitment: Weight = None,
+    customer_fit: Weight = None,
+) -> Any:
+    """Screen many prospects; bad rows are reported with line and column, the rest scored."""
+    weights = _weights(
+        capacity=capacity, capability=capability, commitment=commitment, customer_fit=customer_fit
+    )
+    content_type = request.headers.get("content-type", "")
+    ingest_report = IngestReport(kind="prospects", path=Path("upload"))
+    if content_type.startswith("multipart/form-data"):
+        records = await _uploaded_records(request, settings.ingest_chunk_rows, ingest_report)
+    elif content_type.startswith("application/json"):
+        records = _json_records(await _json_body(request))
+    else:
+        raise Problem(415, "send a JSON list of prospects or a multipart upload with field `file`")
+    try:
+        scored, report = recruiting.screen(records, weights, ingest_report.problems)
+    except ValueError as error:
+        raise Problem(413, str(error)) from None
+    problems = [
+        {"line": p.line, "column": p.column, "message": p.message}
+        for p in sorted(report.problems, key=lambda p: p.line)
+    ]
+    if output == "csv":
+        return Response(_as_csv(scored), media_type="text/csv")
+    return {
+        "rows_read": report.rows_read,
+        "rows_scored": report.rows_scored,
+        "results": [{"name": name, **score.as_dict()} for name, score in scored],
+        "problems": problems,
+    }
+
+
+async def _json_body(request: Request) -> Any:
+    import json
+
+    try:
+        return json.loads(await request.body())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Problem(400, f"the body is not valid JSON: {error}") from None
+
+
+def _json_records(body: Any) -> list[tuple[int, dict[str, Any]]]:
+    if not isinstance(body, list) or not all(isinstance(row, dict) for row in body):
+        raise Problem(
+            422,
+            "expected a JSON list of prospect objects",
+            errors=[{"field": "(body)", "message": "expected a list of objects"}],
+        )
+    return list(enumerate(body, start=1))
+
+
+async def _uploaded_records(
+    request: Request, chunk_rows: int, report: IngestReport
+) -> list[tuple[int, dict[str, Any]]]:
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise Problem(
+            422,
+            "upload the prospects as the multipart field `file`",
+            errors=[{"field": "file", "message": "required"}],
+        )
+    content = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise Problem(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    suffix = Path(upload.filename or "upload.csv").suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory(prefix="partnermatch-screen-") as scratch:
+        path = Path(scratch) / f"prospects{suffix}"
+        path.write_bytes(content)
+        records: list[tuple[int, dict[str, Any]]] = []
+        try:
+            for number, chunk in enumerate(read_records(path, chunk_rows, report)):
+                if number == 0:
+                    check_columns("prospects", chunk.columns, path, report)
+                records.extend((record.line, record.values) for record in chunk.records)
+        except IngestError as error:
+            message = str(error).replace(path.name, upload.filename or "upload")
+            raise Problem(422, message, errors=[{"field": "file", "message": message}]) from None
+    if not records and not report.problems:
+        raise Problem(
+            422, "the file has no data rows", errors=[{"field": "file", "message": "empty"}]
+        )
+    return records
+
+
+def _as_csv(scored: list[tuple[str, ProspectScoreResult]]) -> str:
+    """The scored rows as the screening CSV of DESIGN.md 3.5 (the same columns as the CLI's)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(SCREEN_COLUMNS))
+    writer.writeheader()
+    for name, score in scored:
+        writer.writerow({"name": name, **score.csv_row()})
+    return buffer.getvalue()
