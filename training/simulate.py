@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from matcher.schemas import Outcome
 from matcher.taxonomy import INDUSTRIES, PARTNER_TYPES, ROLES, SEGMENTS, TIERS, sales_regions
 from training import vocabulary as vocab
 
@@ -79,20 +80,7 @@ PARTNER_COLUMNS: tuple[str, ...] = (
     "csat",
     "assets",
 )
-OUTCOME_COLUMNS: tuple[str, ...] = (
-    "deal_id",
-    "partner_id",
-    "role",
-    "industry",
-    "country",
-    "segment",
-    "deal_size",
-    "won",
-    "closed_on",
-    "cycle_days",
-    "csat",
-    "description",
-)
+OUTCOME_COLUMNS: tuple[str, ...] = tuple(Outcome.model_fields)
 
 # Random streams: (seed, stream, chunk) keys, so each part can be regenerated on its own.
 _STREAM_TRUTH, _STREAM_TEXT, _STREAM_OUTCOMES, _STREAM_JUDGED = 1, 2, 3, 4

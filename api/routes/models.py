@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -10,29 +9,15 @@ from pydantic import BaseModel
 
 from api.deps import AdminKey, ServiceDep, SettingsDep
 from api.errors import Problem, problem_responses
-from matcher.registry import ModelRegistry, RegistryError
+from matcher.registry import ModelRegistry, RegistryError, VersionInfo
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=problem_responses(401, 403))
-
-
-class ModelVersion(BaseModel):
-    """One registered model version with its validation metrics."""
-
-    version: str
-    created_at: str
-    schema_hash: str
-    roc_auc: float | None
-    brier: float | None
-    matrix_roc_auc: float | None
-    matrix_brier: float | None
-    rows: int | None
-    promoted: bool
 
 
 class ModelList(BaseModel):
     """Registered versions and what is serving now."""
 
-    versions: list[ModelVersion]
+    versions: list[VersionInfo]
     serving: str | None
 
 
@@ -40,7 +25,7 @@ class ModelList(BaseModel):
 def list_models(settings: SettingsDep, service: ServiceDep, _key: AdminKey) -> ModelList:
     """Every version in the home registry, oldest first, and the scorer serving now."""
     registry = ModelRegistry(settings.resolved_models_dir)
-    versions = [ModelVersion(**asdict(registry.info(v))) for v in registry.versions()]
+    versions = [registry.info(version) for version in registry.versions()]
     return ModelList(versions=versions, serving=service.model_version)
 
 
