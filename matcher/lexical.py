@@ -8,6 +8,7 @@ candidates, or the filtered top N, without a second index structure.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ import bm25s
 import numpy as np
 
 from matcher.schemas import PartnerProfile
+
+# bm25s sets its own logger to DEBUG, which would print on every (re)build through the root handler
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 def lexical_text(profile: PartnerProfile) -> str:
@@ -55,9 +59,10 @@ class LexicalIndex:
     def _rebuild(self) -> None:
         row_ids = np.array(sorted(self._texts), dtype=np.int64)
         retriever: bm25s.BM25 | None = None
-        if len(row_ids):
+        tokens = _tokens([self._texts[int(r)] for r in row_ids]) if len(row_ids) else []
+        if any(tokens):  # an all-empty corpus has no average length to normalise by
             retriever = bm25s.BM25()
-            retriever.index(_tokens([self._texts[int(r)] for r in row_ids]), show_progress=False)
+            retriever.index(tokens, show_progress=False)
         with self._lock:
             self._row_ids = row_ids
             self._position = {int(row_id): i for i, row_id in enumerate(row_ids)}

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SPECIALISM_THRESHOLD = 0.6
 TRACK_RECORD_SCALE = 5.0
+PHRASE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class Recommender:
         self.weights = weights or RankingWeights()
         # writers (upsert/delete) and readers (recommend) of the in-memory state take turns
         self._lock = threading.RLock()
+        self._phrase_cache: dict[str, np.ndarray] = {}
 
     # -- live updates --------------------------------------------------------------------------
 
@@ -266,7 +268,7 @@ class Recommender:
         terms = read_terms(deal.description)
         query = self.embedder.embed([text])[0]
         # phrases are short: embedded apart from the long query, they are padded to their length
-        phrase_vectors = self.embedder.embed(phrases) if phrases else np.zeros((0, len(query)))
+        phrase_vectors = self._phrase_vectors(phrases, len(query))
 
         pool = max(self.candidates, top_k)
         semantic_rows, semantic_scores = self.index.search(
@@ -335,7 +337,7 @@ class Recommender:
         filtered = self.columns.compile(deal)
         phrases = deal_phrases(deal)
         terms = read_terms(deal.description)
-        phrase_vectors = self.embedder.embed(phrases) if phrases else np.zeros((0, 1))
+        phrase_vectors = self._phrase_vectors(phrases, self.embedder.dim)
         weights = self.weights.only(*STRUCTURED_SIGNALS)
         candidates = []
         rows = [r for r in self.columns.row_ids(filtered.allowed).tolist() if r in self.profiles]
@@ -349,6 +351,17 @@ class Recommender:
                 )
         candidates.sort(key=lambda c: (-round(c.score, 9), c.partner.partner_id))
         return candidates[:top_k]
+
+    def _phrase_vectors(self, phrases: list[str], dim: int) -> np.ndarray:
+        """Vectors of deal phrases; specialism phrases recur across deals, so they are cached."""
+        missing = [p for p in dict.fromkeys(phrases) if p not in self._phrase_cache]
+        if missing:
+            if len(self._phrase_cache) > PHRASE_CACHE_SIZE:
+                self._phrase_cache.clear()
+            self._phrase_cache.update(zip(missing, self.embedder.embed(missing), strict=True))
+        if not phrases:
+            return np.zeros((0, dim), dtype=np.float32)
+        return np.stack([self._phrase_cache[p] for p in phrases])
 
     def _specialism_matrix(self, partner: Partner) -> np.ndarray:
         if any(s not in self.specialism_vectors for s in partner.specialisms):
