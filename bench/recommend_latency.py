@@ -27,9 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from matcher.embedding import Embedder, embed_partners, get_embedder
-from matcher.index import PartnerIndex
+from matcher.index import PartnerIndex, read_manifest
 from matcher.ingest import ingest
-from matcher.recommender import Recommender, assemble_engine, build_engine, default_scorer
+from matcher.recommender import (
+    Recommender,
+    assemble_engine,
+    build_engine,
+    default_scorer,
+    index_dir,
+)
 from matcher.schemas import Deal
 from matcher.settings import Settings
 from matcher.store import Store
@@ -72,15 +78,13 @@ def _engine_with_replicated_vectors(
     return assemble_engine(store, embedder, default_scorer(settings), settings, rows, index)
 
 
-def measure(
-    size: int, work: Path, backend: str, queries: int, real_vectors: int
-) -> dict[str, object]:
-    """Simulate, ingest, index and time recommendations for one ecosystem size."""
+def _simulated_store(size: int, work: Path, backend: str, judged: int) -> tuple[Settings, Path]:
+    """A home under ``work`` holding a simulated ecosystem of ``size`` partners (reused)."""
     from training.simulate import simulate
 
     data = work / f"eco-{size}"
     if not (data / "partners.csv").exists():
-        simulate(data, n_partners=size, n_deals=size, n_judged=max(queries, 200), seed=7)
+        simulate(data, n_partners=size, n_deals=size, n_judged=max(judged, 200), seed=7)
     settings = Settings(home=work / f"home-{size}", embedding_backend=backend)
     store = Store.from_settings(settings)
     if store.count_partners() != size:
@@ -88,15 +92,45 @@ def measure(
         ingest(store, "partners", data / "partners.csv", chunk_rows=settings.ingest_chunk_rows)
         ingest(store, "outcomes", data / "outcomes.csv", chunk_rows=settings.ingest_chunk_rows)
         logging.info("ingested %d partners in %.1f s", size, time.perf_counter() - started)
+    return settings, data / "judged_deals.jsonl"
+
+
+def _build(settings: Settings, real_vectors: int) -> Recommender:
+    """The engine for the home, saved: real vectors up to ``real_vectors`` partners."""
+    store = Store.from_settings(settings)
+    embedder = get_embedder(settings)
+    if store.count_partners() <= real_vectors:
+        return build_engine(store, embedder, default_scorer(settings), settings, save=True)
+    engine = _engine_with_replicated_vectors(store, embedder, settings, real_vectors)
+    engine.save(index_dir(settings))
+    return engine
+
+
+def prepare_home(size: int, work: Path, real_vectors: int) -> tuple[Path, Path]:
+    """A home with ``size`` simulated partners and a saved, current index, for serving.
+
+    Returns the home and the judged deals file. Reuses what an earlier run left under ``work``.
+    """
+    backend = os.environ.get("PARTNERMATCH_EMBEDDING_BACKEND", Settings().embedding_backend)
+    settings, judged = _simulated_store(size, work, backend, 200)
+    store = Store.from_settings(settings)
+    manifest = read_manifest(index_dir(settings), missing_ok=True)
+    if manifest is None or manifest.store_fingerprint != store.partner_fingerprint():
+        _build(settings, real_vectors)
+    return settings.home, judged
+
+
+def measure(
+    size: int, work: Path, backend: str, queries: int, real_vectors: int
+) -> dict[str, object]:
+    """Simulate, ingest, index and time recommendations for one ecosystem size."""
+    settings, judged = _simulated_store(size, work, backend, queries)
     embedder = get_embedder(settings)
     started = time.perf_counter()
-    replicated = size > real_vectors
-    if not replicated:
-        engine = build_engine(store, embedder, default_scorer(settings), settings, save=True)
-    else:
-        engine = _engine_with_replicated_vectors(store, embedder, settings, real_vectors)
+    engine = _build(settings, real_vectors)
     build_s = time.perf_counter() - started
-    deals: list[Deal] = [judged.deal for judged in read_judged(data / "judged_deals.jsonl")]
+    replicated = size > real_vectors
+    deals: list[Deal] = [judged.deal for judged in read_judged(judged)]
     deals = deals[:queries]
     for deal in deals[:20]:  # warm-up: caches, allocator, first-call paths
         engine.recommend(deal)
