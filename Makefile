@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test demo lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-test: $(STAMP)
+# The browser tests (tests/web) drive the system Chromium through Playwright; Playwright's own
+# browser download is never used. Installed once with apt (as root, or with passwordless sudo);
+# where that is impossible the tests skip with a loud reason (PARTNERMATCH_REQUIRE_BROWSER=1
+# turns the skip into a failure).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "WARNING: cannot install chromium (not root, no sudo): browser tests will skip" >&2; exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "WARNING: no apt-get: install chromium yourself" >&2; exit 0; fi; \
+	$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium chromium-driver \
+	  || echo "WARNING: apt-get could not install chromium: browser tests will skip" >&2
+
+browser: $(CHROMIUM)
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

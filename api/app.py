@@ -19,6 +19,7 @@ from api.errors import install_error_handlers
 from api.limits import TokenBucket
 from api.middleware import BodyLimit, Metrics, WidgetCors
 from api.routes import feedback, health, models, operations, partners, prospects, recommendations
+from api.routes.pages import router as pages_router
 from matcher.embedding import Embedder, get_embedder
 from matcher.ipp import IppScorer
 from matcher.recommender import default_scorer
@@ -80,4 +81,5 @@ def create_app(
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
     for module in (health, recommendations, prospects, partners, feedback, models, operations):
         app.include_router(module.router)
+    app.include_router(pages_router)
     return app

@@ -1,0 +1,292 @@
+// Seller console: deal form → POST /v1/recommendations → ranked partner cards with feedback.
+import { api, bindKeyField, el, humanise, loadOptions, say, splitList } from "./app.js";
+
+const FOUR_CS = [
+  ["capacity", "Capacity"],
+  ["capability", "Capability"],
+  ["commitment", "Commitment"],
+  ["customer_fit", "Customer fit"],
+];
+// Which form field holds each hard constraint the funnel reports.
+const CONSTRAINT_FIELDS = {
+  country: "country",
+  languages: "languages",
+  certifications: "certifications",
+  partner_types: "partner_types",
+};
+
+const form = document.getElementById("deal-form");
+const results = document.getElementById("results");
+const message = document.getElementById("message");
+const currentKey = bindKeyField("seller");
+let rejectReasons = [];
+
+async function init() {
+  try {
+    const options = await loadOptions();
+    rejectReasons = options.reject_reasons;
+    const industry = document.getElementById("industry");
+    for (const [id, label] of Object.entries(options.industries)) {
+      industry.append(el("option", { value: id }, label));
+    }
+    const segment = document.getElementById("segment");
+    for (const id of options.segments) segment.append(el("option", { value: id }, humanise(id)));
+    const types = document.getElementById("partner-types");
+    for (const id of options.partner_types) {
+      types.append(
+        el("label", {}, el("input", { type: "checkbox", name: "partner_types", value: id }), humanise(id)),
+      );
+    }
+  } catch (error) {
+    say(message, error.message, "error");
+  }
+}
+
+/** The deal as DESIGN.md 3.3 describes it; empty fields are left out. */
+function dealFromForm() {
+  const data = new FormData(form);
+  const deal = { strict: form.elements.strict.checked };
+  const description = String(data.get("description") || "").trim();
+  if (description) deal.description = description;
+  for (const name of ["industry", "segment", "country"]) {
+    const value = String(data.get(name) || "").trim();
+    if (value) deal[name] = value;
+  }
+  const languages = splitList(data.get("languages"));
+  if (languages.length) deal.languages = languages;
+  const certifications = splitList(data.get("certifications"));
+  if (certifications.length) deal.certifications = certifications;
+  const types = data.getAll("partner_types").map(String);
+  if (types.length) deal.partner_types = types;
+  const size = String(data.get("deal_size") || "").trim();
+  if (size) deal.deal_size = Number(size);
+  const topK = String(data.get("top_k") || "").trim();
+  if (topK) deal.top_k = Number(topK);
+  return deal;
+}
+
+async function search() {
+  say(message, "");
+  const key = currentKey();
+  if (!key) {
+    say(message, "Enter your API key first.", "error");
+    document.getElementById("api-key").focus();
+    return;
+  }
+  const button = document.getElementById("find");
+  button.disabled = true;
+  results.setAttribute("aria-busy", "true");
+  try {
+    const answer = await api("/v1/recommendations", { key, json: dealFromForm() });
+    if (answer.results.length) renderCards(answer);
+    else renderEmpty(answer);
+    document.getElementById("results-heading").focus();
+  } catch (error) {
+    say(message, error.message, "error");
+  } finally {
+    button.disabled = false;
+    results.removeAttribute("aria-busy");
+  }
+}
+
+function renderCards(answer) {
+  const passed = Object.values(answer.funnel).at(-1);
+  const list = el("ol", { class: "cards" });
+  for (const partner of answer.results) list.append(card(partner, answer.recommendation_id));
+  results.replaceChildren(
+    el(
+      "p",
+      { class: "summary" },
+      `${answer.results.length} best of ${passed} partners that pass the hard filters `,
+      `(of ${answer.funnel.total}); model ${answer.model_version}.`,
+    ),
+    list,
+  );
+  fillProfiles(answer.results);
+}
+
+function fourCsList(fourCs) {
+  const list = el("dl", { class: "four-cs" });
+  for (const [id, label] of FOUR_CS) {
+    const value = Math.round(fourCs[id]);
+    list.append(
+      el("dt", {}, label),
+      el(
+        "dd",
+        {},
+        el(
+          "span",
+          { class: "bar", role: "img", "aria-label": `${label} ${value} of 100` },
+          el("span", { style: `width: ${Math.max(0, Math.min(100, value))}%` }),
+        ),
+      ),
+      el("dd", { class: "value", "aria-hidden": "true" }, value),
+    );
+  }
+  return list;
+}
+
+function evidenceChips(evidence) {
+  const chips = el("ul", { class: "chips", "aria-label": "Matched evidence" });
+  const chip = (kind, text, extra = "") =>
+    el("li", { class: `chip ${extra}`.trim() }, el("span", { class: "kind" }, kind), text);
+  if (evidence.country) chips.append(chip("country", evidence.country));
+  for (const code of evidence.languages || []) chips.append(chip("language", code));
+  for (const name of evidence.certifications || []) chips.append(chip("certified", name));
+  for (const id of evidence.industries || []) chips.append(chip("industry", humanise(id)));
+  for (const tag of evidence.specialisms || []) chips.append(chip("specialism", tag));
+  for (const gap of evidence.missing || []) chips.append(chip("unknown", gap, "missing"));
+  return chips;
+}
+
+function card(partner, recommendationId) {
+  const nameId = `partner-${partner.partner_id}`;
+  const outcome = el("span", { class: "outcome", role: "status" });
+  const reason = el(
+    "select",
+    { name: "reason" },
+    el("option", { value: "" }, "Choose a reason…"),
+    rejectReasons.map((code) => el("option", { value: code }, humanise(code))),
+  );
+  const accept = el("button", { type: "button", class: "good" }, "Accept");
+  const reject = el("button", { type: "button", class: "danger" }, "Reject");
+  const buttons = [accept, reject, reason];
+  const send = async (kind) => {
+    const feedback = { kind, recommendation_id: recommendationId, partner_id: partner.partner_id };
+    if (kind === "rejected" && reason.value) feedback.reason = reason.value;
+    outcome.className = "outcome";
+    outcome.textContent = "Sending…";
+    try {
+      await api("/v1/feedback", { key: currentKey(), json: feedback });
+      for (const control of buttons) control.disabled = true;
+      outcome.textContent =
+        kind === "accepted" ? "Accepted — recorded." : `Rejected (${humanise(reason.value)}) — recorded.`;
+    } catch (error) {
+      outcome.className = "outcome error";
+      outcome.textContent = error.message;
+    }
+  };
+  accept.addEventListener("click", () => send("accepted"));
+  reject.addEventListener("click", () => send("rejected"));
+  const reasonId = `reason-${partner.partner_id}`;
+  reason.id = reasonId;
+
+  return el(
+    "li",
+    { class: "card", dataset: { partnerId: partner.partner_id } },
+    el(
+      "article",
+      { "aria-labelledby": nameId },
+      el(
+        "header",
+        {},
+        el("span", { class: "rank" }, `#${partner.rank}`),
+        el("h3", { id: nameId }, partner.name),
+        el("span", { class: "score", title: "Match score" }, `${Math.round(partner.score * 100)}%`),
+      ),
+      el(
+        "p",
+        { class: "meta" },
+        el("span", { class: "type" }, partner.partner_type ? humanise(partner.partner_type) : "…"),
+        " · ",
+        el("span", { class: "tier" }, partner.tier || "…"),
+        " · ",
+        el("span", { class: "muted" }, partner.partner_id),
+      ),
+      fourCsList(partner.four_cs),
+      evidenceChips(partner.evidence || {}),
+      el("p", { class: "reason" }, partner.reason),
+      el(
+        "div",
+        { class: "feedback", role: "group", "aria-label": `Feedback on ${partner.name}` },
+        accept,
+        el("label", { for: reasonId }, "Reason"),
+        reason,
+        reject,
+        outcome,
+      ),
+    ),
+  );
+}
+
+/** Type and tier are not in the recommendation answer: read them from the partner profiles. */
+async function fillProfiles(partners) {
+  const key = currentKey();
+  await Promise.all(
+    partners.map(async (partner) => {
+      const node = results.querySelector(`[data-partner-id="${CSS.escape(partner.partner_id)}"]`);
+      if (!node) return;
+      let profile = null;
+      try {
+        profile = await api(`/v1/partners/${encodeURIComponent(partner.partner_id)}`, { key });
+      } catch {
+        // the card keeps its placeholders
+      }
+      node.querySelector(".type").textContent = profile ? humanise(profile.partner_type) : "type unknown";
+      const tier = node.querySelector(".tier");
+      tier.textContent = profile?.tier ? `${humanise(profile.tier)} tier` : "no tier";
+    }),
+  );
+}
+
+function renderEmpty(answer) {
+  const emptiedBy = answer.emptied_by;
+  const total = answer.funnel.total || 0;
+  const funnel = el("ol", { class: "funnel", "aria-label": "Partners left after each hard filter" });
+  for (const [step, count] of Object.entries(answer.funnel)) {
+    const width = total ? (100 * count) / total : 0;
+    funnel.append(
+      el(
+        "li",
+        { class: step === emptiedBy ? "emptied" : null },
+        el("span", {}, step === "total" ? "All partners" : humanise(step)),
+        el("span", { class: "bar", "aria-hidden": "true" }, el("span", { style: `width: ${width}%` })),
+        el("span", { class: "count" }, count),
+      ),
+    );
+  }
+  const relax = el("div", { class: "relax" });
+  if (emptiedBy && CONSTRAINT_FIELDS[emptiedBy]) {
+    relax.append(
+      el(
+        "button",
+        { type: "button", class: "secondary", onclick: () => dropConstraint(emptiedBy) },
+        `Search again without the ${humanise(emptiedBy).toLowerCase()} constraint`,
+      ),
+    );
+  }
+  if (answer.strict !== false && form.elements.strict.checked) {
+    relax.append(
+      el(
+        "button",
+        { type: "button", class: "secondary", onclick: () => relaxStrict() },
+        "Search again with strict off (constraints become preferences)",
+      ),
+    );
+  }
+  const why = emptiedBy
+    ? `No partner is left after the ${humanise(emptiedBy).toLowerCase()} constraint.`
+    : "No partner matched this deal. Try a broader description.";
+  results.replaceChildren(el("p", { class: "message info", id: "empty-reason" }, why), funnel, relax);
+}
+
+function dropConstraint(constraint) {
+  const field = CONSTRAINT_FIELDS[constraint];
+  if (field === "partner_types") {
+    for (const box of form.querySelectorAll('input[name="partner_types"]')) box.checked = false;
+  } else {
+    form.elements[field].value = "";
+  }
+  search();
+}
+
+function relaxStrict() {
+  form.elements.strict.checked = false;
+  search();
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  search();
+});
+init();

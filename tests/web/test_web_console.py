@@ -1,0 +1,117 @@
+"""The seller console in a real browser: deal → ranked cards → feedback stored; empty → relax."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+from matcher.feedback import feedback_for
+
+
+def open_console(page: Any, web_stack: Any) -> None:
+    page.goto(web_stack.base_url + "/")
+    page.get_by_label("Seller API key").fill(web_stack.keys["seller"])
+    expect(page.locator("#industry option[value=manufacturing]")).to_have_count(1)
+
+
+def test_a_deal_gives_ranked_cards_with_four_cs_evidence_and_profile(
+    page, web_stack, shoot
+) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill(
+        "Roll out portfolio management for a mid-size German car-parts maker"
+    )
+    page.get_by_label("Industry").select_option("manufacturing")
+    page.get_by_label("Languages").fill("de")
+    page.get_by_label("Country").fill("DE")
+    page.get_by_label("Country").press("Enter")  # the keyboard submits the form
+
+    cards = page.locator("li.card")
+    expect(cards.first).to_be_visible()
+    assert cards.count() == 10
+    first = cards.first
+    expect(first.locator(".rank")).to_have_text("#1")
+    expect(first.locator(".score")).to_have_text(re.compile(r"^\d{1,3}%$"))
+    assert first.locator(".four-cs .bar").count() == 4
+    expect(first.locator(".chip", has_text="language")).to_contain_text("de")
+    expect(first.locator(".reason")).not_to_be_empty()
+    expect(first.locator(".type")).not_to_have_text("…")  # filled from GET /v1/partners/{id}
+    expect(first.locator(".tier")).to_contain_text("tier")
+    shoot(page, "console", readme=True)
+
+
+def test_rejecting_a_card_with_a_reason_stores_the_feedback(page, web_stack) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill("ERP data migration for a retailer")
+    page.get_by_role("button", name="Find partners").click()
+    card = page.locator("li.card").nth(1)
+    expect(card).to_be_visible()
+    partner_id = card.get_attribute("data-partner-id")
+
+    card.get_by_label("Reason").select_option("no_capacity")
+    card.get_by_role("button", name="Reject").click()
+    expect(card.locator(".outcome")).to_have_text("Rejected (No capacity) — recorded.")
+    expect(card.get_by_role("button", name="Accept")).to_be_disabled()
+
+    events = feedback_for(web_stack.store, partner_id)
+    assert [(e["kind"], e["reason"]) for e in events] == [("rejected", "no_capacity")]
+    assert str(events[0]["recommendation_id"]).startswith("r_")
+
+
+def test_rejecting_without_a_reason_shows_the_api_detail(page, web_stack) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill("Service desk for a hospital group")
+    page.get_by_role("button", name="Find partners").click()
+    card = page.locator("li.card").first
+    card.get_by_role("button", name="Reject").click()
+    expect(card.locator(".outcome.error")).to_contain_text("a rejection needs a reason")
+
+
+def test_an_empty_result_names_the_constraint_and_relaxing_it_finds_partners(
+    page, web_stack, shoot
+) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill("Security rollout for a manufacturer")
+    page.get_by_label("Country").fill("DE")
+    page.get_by_label("Languages").fill("ja")
+    page.get_by_label("Certifications").fill("Security Practitioner")
+    page.get_by_role("button", name="Find partners").click()
+
+    expect(page.locator("#empty-reason")).to_contain_text("certifications")
+    expect(page.locator(".funnel li.emptied")).to_contain_text("Certifications")
+    shoot(page, "console-empty")
+    page.get_by_role("button", name="Search again with strict off").click()
+    expect(page.locator("li.card").first).to_be_visible()
+    assert page.get_by_label("Strict").is_checked() is False
+
+
+def test_a_bad_field_shows_the_problem_detail(page, web_stack) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill("anything")
+    page.get_by_label("Country").fill("Atlantis")
+    page.get_by_role("button", name="Find partners").click()
+    expect(page.get_by_role("alert")).to_contain_text("country")
+
+
+def test_the_key_stays_in_session_storage_never_in_the_url(page, web_stack) -> None:
+    open_console(page, web_stack)
+    page.reload()
+    expect(page.get_by_label("Seller API key")).to_have_value(web_stack.keys["seller"])
+    assert web_stack.keys["seller"] not in page.url
+    assert page.evaluate("localStorage.length") == 0
+
+
+def test_the_console_fits_a_phone_screen(browser, web_stack, shoot) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        open_console(page, web_stack)
+        page.get_by_label("What the customer needs").fill("Campaign calendar for a retailer")
+        page.get_by_role("button", name="Find partners").click()
+        expect(page.locator("li.card").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        shoot(page, "console-phone")
+    finally:
+        context.close()
