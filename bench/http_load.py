@@ -139,12 +139,16 @@ def main(argv: list[str] | None = None) -> None:
         server.terminate()
         server.wait(timeout=30)
     result = {
-        "command": f"python -m bench.http_load --partners {args.partners} --requests "
-        f"{args.requests} --concurrency {' '.join(map(str, args.concurrency))}",
+        "command": f"python -m bench.http_load --partners {args.partners} --real-vectors "
+        f"{args.real_vectors} --requests {args.requests} --concurrency "
+        f"{' '.join(map(str, args.concurrency))}",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs; client and server share them",
         "server": "partnermatch serve (uvicorn, 1 worker), loopback",
         "partners": args.partners,
+        "vectors": "real"
+        if args.partners <= args.real_vectors
+        else f"real for {args.real_vectors}, the rest replicated from them with N(0, 0.02) noise",
         "levels": levels,
         "targets": "100k partners: p99 <= 50 ms and >= 150 req/s at 8 clients",
     }
