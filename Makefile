@@ -52,8 +52,15 @@ demo: $(STAMP)
 	@$(BIN)/partnermatch keys demo
 	$(BIN)/partnermatch serve --host 127.0.0.1 --port 8000
 
+# Every benchmark, results in bench/results/ (tens of minutes on 2 cores; the 100k stores are
+# kept under var/bench so a second run skips simulation, ingestion and embedding).
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/screen_bench.py
+	$(BIN)/python -m bench.embed_throughput
+	$(BIN)/python -m training.evaluate --data data/sample
+	$(BIN)/python -m bench.recommend_latency --sizes 10000 100000 --real-vectors 10000
+	$(BIN)/python -m bench.http_load --partners 100000 --real-vectors 10000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
