@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 import uuid
 from dataclasses import asdict, dataclass
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+
+from matcher.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -87,23 +88,6 @@ def packed_selector(packed: np.ndarray) -> faiss.IDSelectorBitmap:
     selector = faiss.IDSelectorBitmap(len(packed), faiss.swig_ptr(packed))
     setattr(selector, "packed_bitmap", packed)  # noqa: B010
     return selector
-
-
-def _file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_atomically(path: Path, payload: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    with temporary.open("wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 class PartnerIndex:
@@ -245,7 +229,7 @@ class PartnerIndex:
             payload = faiss.serialize_index(self._index).tobytes()
             count = len(self)
         file_name = f"index-{self.index_version}.faiss"
-        _write_atomically(directory / file_name, payload)
+        write_atomically(directory / file_name, payload)
         manifest = IndexManifest(
             format_version=FORMAT_VERSION,
             index_version=self.index_version,
@@ -259,7 +243,7 @@ class PartnerIndex:
             store_fingerprint=store_fingerprint,
         )
         previous = read_manifest(directory, missing_ok=True)
-        _write_atomically(
+        write_atomically(
             directory / MANIFEST, json.dumps(asdict(manifest), indent=2).encode("utf-8")
         )
         keep = {file_name, previous.file if previous else ""}

@@ -17,7 +17,6 @@ promoted version if it is usable, otherwise the rule-based matrix with a logged 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from matcher.files import sha256_file, write_json_atomically
 from matcher.four_cs import MatrixConfig, PerformanceHistory, Priors, feature_schema_hash
 from matcher.ipp import IppScorer
 from matcher.matrix import MatrixScorer
@@ -84,24 +84,6 @@ class VersionInfo:
     matrix_brier: float | None
     rows: int | None
     promoted: bool
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_json_atomic(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(value, out, indent=2, sort_keys=True)
-        out.write("\n")
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
 
 
 class ModelRegistry:
@@ -219,11 +201,11 @@ class ModelRegistry:
                     "schema_hash": schema_hash,
                     "priors": priors.as_dict(),
                     "model_file": MODEL_FILE,
-                    "model_sha256": _sha256(staging / MODEL_FILE),
+                    "model_sha256": sha256_file(staging / MODEL_FILE),
                     "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 }
-                _write_json_atomic(staging / FEATURES_FILE, manifest)
-                _write_json_atomic(staging / METRICS_FILE, dict(metrics))
+                write_json_atomically(staging / FEATURES_FILE, manifest)
+                write_json_atomically(staging / METRICS_FILE, dict(metrics))
                 (staging / CARD_FILE).write_text(card(version), encoding="utf-8")
                 try:
                     os.rename(staging, self.root / version)
@@ -240,7 +222,7 @@ class ModelRegistry:
         state = self._state()
         state["history"].append(version)
         state["promoted"] = version
-        _write_json_atomic(self.root / STATE_FILE, state)
+        write_json_atomically(self.root / STATE_FILE, state)
 
     def rollback(self) -> str:
         """Go back to the previously promoted version; returns it."""
@@ -254,7 +236,7 @@ class ModelRegistry:
                 "nothing to roll back to: no version was promoted before the current one"
             )
         state["promoted"] = history[-1]
-        _write_json_atomic(self.root / STATE_FILE, state)
+        write_json_atomically(self.root / STATE_FILE, state)
         return history[-1]
 
     # -- loading -------------------------------------------------------------------------
@@ -272,7 +254,7 @@ class ModelRegistry:
         if not model_path.is_file():
             raise ModelFileError(f"model file {model_path} is missing")
         expected = manifest.get("model_sha256")
-        if expected and _sha256(model_path) != expected:
+        if expected and sha256_file(model_path) != expected:
             raise ModelFileError(
                 f"model file {model_path} is corrupted: its checksum does not match "
                 f"{FEATURES_FILE}; roll back or retrain"

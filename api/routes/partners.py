@@ -11,7 +11,7 @@ from api.deps import AdminKey, InternalKey, SellerKey, ServiceDep, StoreDep
 from api.errors import Problem, problem_responses
 from matcher.schemas import PARTNER_ID_RE, Partner
 from matcher.scorecard import partner_quarters
-from matcher.store import PartnerFilter
+from matcher.store import PartnerFilter, Store
 
 router = APIRouter(
     prefix="/v1/partners",
@@ -28,6 +28,14 @@ class PartnerList(BaseModel):
     total: int
     offset: int
     limit: int
+
+
+def _stored_partner(store: Store, partner_id: str) -> Partner:
+    """The stored partner, or a 404 problem naming the id."""
+    partner = store.get_partner(partner_id)
+    if partner is None:
+        raise Problem(404, f"no partner with id {partner_id!r}")
+    return partner
 
 
 @router.get("", response_model=PartnerList)
@@ -63,10 +71,7 @@ def list_partners(
 @router.get("/{partner_id}", response_model=Partner)
 def get_partner(partner_id: PartnerIdPath, store: StoreDep, _key: InternalKey) -> Partner:
     """One partner's full profile (internal fields included)."""
-    partner = store.get_partner(partner_id)
-    if partner is None:
-        raise Problem(404, f"no partner with id {partner_id!r}")
-    return partner
+    return _stored_partner(store, partner_id)
 
 
 class QuarterScorecard(BaseModel):
@@ -91,10 +96,7 @@ class Scorecard(BaseModel):
 def partner_scorecard(partner_id: PartnerIdPath, store: StoreDep, _key: SellerKey) -> Scorecard:
     """Quarterly KPIs from the outcomes: deals sourced/transacted/influenced, pipeline,
     revenue, win rate (raw and shrunk toward the average), deal size, CSAT and a status."""
-    partner = store.get_partner(partner_id)
-    if partner is None:
-        raise Problem(404, f"no partner with id {partner_id!r}")
-    quarters = partner_quarters(store, partner)
+    quarters = partner_quarters(store, _stored_partner(store, partner_id))
     return Scorecard(partner_id=partner_id, quarters=[QuarterScorecard(**q) for q in quarters])
 
 
