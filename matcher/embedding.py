@@ -349,13 +349,20 @@ def content_hash(text: str, model_id: str) -> str:
     return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
 
 
+CACHE_CHUNK = 2_048
+
+
 def embed_texts_cached(
     store: Store,
     embedder: Embedder,
     texts: Sequence[str],
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
-    """Vectors for ``texts`` in order, embedding only those the store's cache lacks."""
+    """Vectors for ``texts`` in order, embedding only those the store's cache lacks.
+
+    New vectors are cached chunk by chunk, so an interrupted build of a large index keeps
+    what it embedded: the next run starts where this one stopped.
+    """
     hashes = [content_hash(text, embedder.model_id) for text in texts]
     cached = store.cached_vectors(embedder.model_id, list(dict.fromkeys(hashes)))
     missing = list(dict.fromkeys(h for h in hashes if h not in cached))
@@ -369,10 +376,14 @@ def embed_texts_cached(
             if progress is not None:
                 progress(already + done)
 
-        fresh = embedder.embed([text_of[h] for h in missing], progress=report)
-        new_vectors = dict(zip(missing, fresh, strict=True))
-        store.cache_vectors(embedder.model_id, new_vectors)
-        cached.update(new_vectors)
+        for start in range(0, len(missing), CACHE_CHUNK):
+            chunk = missing[start : start + CACHE_CHUNK]
+            fresh = embedder.embed(
+                [text_of[h] for h in chunk], progress=lambda done, start=start: report(start + done)
+            )
+            new_vectors = dict(zip(chunk, fresh, strict=True))
+            store.cache_vectors(embedder.model_id, new_vectors)
+            cached.update(new_vectors)
     if progress is not None:
         progress(len(texts))
     if not texts:

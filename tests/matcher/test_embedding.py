@@ -133,3 +133,26 @@ def test_onnx_backends_are_exported_under_home_and_agree_with_torch(
 def test_unknown_backend_is_refused_with_the_allowed_values(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="torch, onnx, onnx-int8"):
         get_embedder(Settings(home=tmp_path, embedding_backend="tensorflow"))
+
+
+def test_an_interrupted_embedding_keeps_the_chunks_it_finished(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matcher import embedding
+
+    class FailingEmbedder(embedding.FakeEmbedder):
+        calls = 0
+
+        def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            FailingEmbedder.calls += 1
+            if FailingEmbedder.calls == 3:
+                raise RuntimeError("power cut")
+            return super().embed(texts, progress)
+
+    monkeypatch.setattr(embedding, "CACHE_CHUNK", 2)
+    embedder = FailingEmbedder()
+    texts = [f"profile number {i}" for i in range(5)]
+    with pytest.raises(RuntimeError, match="power cut"):
+        embedding.embed_texts_cached(store, embedder, texts)
+    hashes = [embedding.content_hash(text, embedder.model_id) for text in texts]
+    assert set(store.cached_vectors(embedder.model_id, hashes)) == set(hashes[:4])
