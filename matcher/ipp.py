@@ -8,7 +8,7 @@ screening only ever see :class:`IppScorer`; they never check which one they have
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from matcher.schemas import Deal, PartnerProfile
 
@@ -20,7 +20,9 @@ class FourCs:
     """The 4 C sub-scores (0–100) of one partner against a target, with evidence per C.
 
     ``confidence`` (0–1) is the share of the inputs that were known: a missing field lowers
-    confidence and is named in the evidence, it does not drive a score to zero.
+    confidence and is named in the evidence, it does not drive a score to zero. ``detail`` is
+    the scorer's own working behind the scores (e.g. its criteria), so that ``fit`` on the same
+    partner and target need not redo what ``assess`` did.
     """
 
     capacity: float
@@ -29,6 +31,7 @@ class FourCs:
     customer_fit: float
     evidence: dict[str, list[str]] = field(default_factory=dict)
     confidence: float = 1.0
+    detail: Any = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, float]:
         """The four sub-scores keyed by C, rounded for display (DESIGN.md 3.3 ``four_cs``)."""

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 
 from matcher.four_cs import (
+    Assessment,
     FourCsAssessor,
     MatrixConfig,
     PerformanceHistory,
@@ -126,17 +128,25 @@ class TrainedScorer:
         return self.histories.get(partner.partner_id, _NO_DEALS)
 
     def assess(self, partner: PartnerProfile, target: Deal | None = None) -> FourCs:
-        """The 4 C sub-scores and evidence (the matrix's definitions, this model's priors)."""
-        return self.assessor.assess(partner, target, self._history(partner))
+        """The 4 C sub-scores and evidence (the matrix's definitions, this model's priors).
 
-    def features(self, partner: PartnerProfile, target: Deal | None = None) -> list[float]:
-        """The model's input row for one partner and deal."""
+        The criteria behind them travel in ``detail``, so :meth:`fit` reuses them.
+        """
         assessment = self.assessor.assess_detailed(partner, target, self._history(partner))
+        return replace(assessment.four_cs, detail=assessment)
+
+    def features(
+        self, partner: PartnerProfile, target: Deal | None = None, four_cs: FourCs | None = None
+    ) -> list[float]:
+        """The model's input row for one partner and deal (from ``four_cs.detail`` if given)."""
+        assessment = four_cs.detail if four_cs is not None else None
+        if not isinstance(assessment, Assessment):
+            assessment = self.assessor.assess_detailed(partner, target, self._history(partner))
         return model_features(assessment, target)
 
     def fit(self, partner: PartnerProfile, four_cs: FourCs, target: Deal | None = None) -> float:
         """Calibrated win probability (0–1) of ``partner`` on ``target``."""
-        row = np.asarray([self.features(partner, target)], dtype=float)
+        row = np.asarray([self.features(partner, target, four_cs)], dtype=float)
         probability = float(self._predict(row)[0])
         return probability if not math.isnan(probability) else 0.0
 
@@ -149,5 +159,11 @@ class TrainedScorer:
         """:meth:`fit` for many candidates in one model call."""
         if not partners:
             return np.zeros(0)
-        rows = np.asarray([self.features(partner, target) for partner in partners], dtype=float)
+        rows = np.asarray(
+            [
+                self.features(partner, target, cs)
+                for partner, cs in zip(partners, four_cs, strict=True)
+            ],
+            dtype=float,
+        )
         return np.nan_to_num(self._predict(rows))
