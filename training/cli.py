@@ -11,20 +11,9 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TaskID
 
 from training.simulate import simulate
-
-_console = Console(stderr=True, soft_wrap=True)
 
 
 class FileFormat(StrEnum):
@@ -81,7 +70,9 @@ def simulate_command(
         )
     if out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
-    with _progress_bar() as bar:
+    from matcher.cli import console, progress_bar  # lazily: matcher.cli loads this module
+
+    with progress_bar() as bar:
         tasks: dict[str, TaskID] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -103,7 +94,7 @@ def simulate_command(
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
         except OSError as error:
-            _console.print(f"[red]error:[/red] cannot write to {out}: {error.strerror or error}")
+            console.print(f"[red]error:[/red] cannot write to {out}: {error.strerror or error}")
             raise typer.Exit(code=1) from None
     typer.echo(f"partners: {summary.n_partners} -> {summary.partners_path}")
     win_rate = f", win rate {summary.win_rate:.1%}" if summary.n_deals else ""
@@ -113,18 +104,6 @@ def simulate_command(
     )
     typer.echo(f"judged deals: {summary.n_judged} -> {summary.judged_path}")
     typer.echo(f"seed {summary.seed}, {summary.seconds:.1f} s")
-
-
-def _progress_bar() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_console,
-        disable=not _console.is_terminal,
-    )
 
 
 def register(app: typer.Typer) -> None:
