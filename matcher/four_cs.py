@@ -767,57 +767,24 @@ class FourCsAssessor:
                 )
 
         countries = partner.countries
-        if target is not None and target.country is not None:
+        deal_country = target.country if target is not None else None
+        if deal_country is not None or self._icp_regions:
+            value: float | None
             if not countries:
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "regions",
-                        None,
-                        weight["regions"],
-                        "countries served unknown",
-                    )
-                )
-            else:
-                serves = target.country in countries
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "regions",
-                        1.0 if serves else 0.0,
-                        weight["regions"],
-                        f"serves {target.country}"
-                        if serves
-                        else f"does not serve {target.country}",
-                    )
-                )
-        elif self._icp_regions:
-            if not countries:
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "regions",
-                        None,
-                        weight["regions"],
-                        "countries served unknown",
-                    )
-                )
+                value, text = None, "countries served unknown"
+            elif deal_country is not None:
+                serves = deal_country in countries
+                value = 1.0 if serves else 0.0
+                text = f"serves {deal_country}" if serves else f"does not serve {deal_country}"
             else:
                 own = set(countries)
                 missing = [region for region, codes in self._icp_regions if not own & codes]
                 covered = len(self._icp_regions) - len(missing)
+                value = covered / len(self._icp_regions)
                 text = f"covers {_share(covered, len(self._icp_regions))} target regions"
                 if missing:
                     text += f" (not {', '.join(missing)})"
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "regions",
-                        covered / len(self._icp_regions),
-                        weight["regions"],
-                        text,
-                    )
-                )
+            out.append(Criterion("customer_fit", "regions", value, weight["regions"], text))
 
         segments = partner.segments
         if target is not None and target.segment is not None:
