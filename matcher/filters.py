@@ -12,6 +12,7 @@ which constraint emptied it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,13 +25,30 @@ _FACETS: tuple[str, ...] = ("country", "language", "certification", "partner_typ
 _GROWTH = 1.5
 
 
-def _facet_values(profile: PartnerProfile) -> dict[str, set[str]]:
-    return {
-        "country": set(profile.countries),
-        "language": set(profile.languages),
-        "certification": {certification.key for certification in profile.certifications},
-        "partner_type": {profile.partner_type},
+def _facet_values(profile: PartnerProfile) -> list[tuple[str, str]]:
+    """The (facet, value) pairs a partner has; ``known`` names the list fields it filled in, so
+    that a ranking signal can tell "not this industry" from "industries unknown"."""
+    filled = {
+        "countries": profile.countries,
+        "industries": profile.industries,
+        "segments": profile.segments,
     }
+    return [
+        *(("country", value) for value in profile.countries),
+        *(("language", value) for value in profile.languages),
+        *{("certification", certification.key) for certification in profile.certifications},
+        ("partner_type", profile.partner_type),
+        *(("industry", value) for value in profile.industries),
+        *(("segment", value) for value in profile.segments),
+        *(("known", name) for name, values in filled.items() if values),
+    ]
+
+
+def _headroom(profile: PartnerProfile) -> float:
+    """Share of project capacity still free (0–1), NaN when unknown."""
+    if profile.active_projects is None or not profile.max_projects:
+        return math.nan
+    return min(1.0, max(0.0, 1.0 - profile.active_projects / profile.max_projects))
 
 
 @dataclass(frozen=True)
@@ -55,14 +73,22 @@ class PartnerColumns:
     """Per facet value, a packed bitmap of the partners having it; upsert/remove one row live.
 
     Bit ``i`` of a bitmap is row id ``i`` (little bit order, as ``np.packbits(...,
-    bitorder="little")``), the layout of ``faiss.IDSelectorBitmap``.
+    bitorder="little")``), the layout of ``faiss.IDSelectorBitmap``. The same bitmaps answer
+    the ranking's per-candidate questions ("serves this industry?") for a whole candidate set
+    in one vectorised lookup (:meth:`has_any`, :meth:`count_of`), and ``headroom`` holds each
+    row's free project capacity.
     """
 
     def __init__(self, capacity_rows: int = 1024) -> None:
         self._bytes = max(1, (capacity_rows + 7) // 8)
         self.alive = np.zeros(self._bytes, dtype=np.uint8)
+        self.headroom = np.full(self._bytes * 8, np.nan, dtype=np.float32)
         self._bitmaps: dict[tuple[str, str], np.ndarray] = {}
-        self._values: dict[int, dict[str, set[str]]] = {}
+        # per row, the bitmaps it is set in (keys by number: a tuple of small ints per row
+        # stays compact at a million partners)
+        self._keys: list[tuple[str, str]] = []
+        self._key_ids: dict[tuple[str, str], int] = {}
+        self._values: dict[int, tuple[int, ...]] = {}
         self.row_of: dict[str, int] = {}
         self.partner_of: dict[int, str] = {}
 
@@ -87,13 +113,15 @@ class PartnerColumns:
         self.alive = np.concatenate([self.alive, np.zeros(pad, dtype=np.uint8)])
         for key, bitmap in self._bitmaps.items():
             self._bitmaps[key] = np.concatenate([bitmap, np.zeros(pad, dtype=np.uint8)])
+        self.headroom = np.concatenate([self.headroom, np.full(pad * 8, np.nan, np.float32)])
         self._bytes = size
 
-    def _bitmap(self, facet: str, value: str) -> np.ndarray:
-        key = (facet, value)
-        if key not in self._bitmaps:
+    def _key_id(self, key: tuple[str, str]) -> int:
+        if key not in self._key_ids:
+            self._key_ids[key] = len(self._keys)
+            self._keys.append(key)
             self._bitmaps[key] = np.zeros(self._bytes, dtype=np.uint8)
-        return self._bitmaps[key]
+        return self._key_ids[key]
 
     @staticmethod
     def _set(bitmap: np.ndarray, row_id: int, on: bool) -> None:
@@ -107,27 +135,42 @@ class PartnerColumns:
         """Record (or replace) one partner's facet values."""
         self.remove(row_id)
         self._ensure(row_id)
-        values = _facet_values(profile)
-        for facet, facet_values in values.items():
-            for value in facet_values:
-                self._set(self._bitmap(facet, value), row_id, True)
+        key_ids = tuple(self._key_id(key) for key in dict.fromkeys(_facet_values(profile)))
+        for key_id in key_ids:
+            self._set(self._bitmaps[self._keys[key_id]], row_id, True)
         self._set(self.alive, row_id, True)
-        self._values[row_id] = values
+        self.headroom[row_id] = _headroom(profile)
+        self._values[row_id] = key_ids
         self.row_of[profile.partner_id] = row_id
         self.partner_of[row_id] = profile.partner_id
 
     def remove(self, row_id: int) -> None:
         """Forget one partner: it passes no filter from now on."""
-        values = self._values.pop(row_id, None)
-        if values is None:
+        key_ids = self._values.pop(row_id, None)
+        if key_ids is None:
             return
-        for facet, facet_values in values.items():
-            for value in facet_values:
-                self._set(self._bitmaps[(facet, value)], row_id, False)
+        for key_id in key_ids:
+            self._set(self._bitmaps[self._keys[key_id]], row_id, False)
         self._set(self.alive, row_id, False)
+        self.headroom[row_id] = np.nan
         partner_id = self.partner_of.pop(row_id, None)
         if partner_id is not None and self.row_of.get(partner_id) == row_id:
             del self.row_of[partner_id]
+
+    def count_of(self, facet: str, values: Iterable[str], rows: np.ndarray) -> np.ndarray:
+        """Per row of ``rows``, how many of ``values`` it has for ``facet`` (vectorised)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = np.zeros(len(rows), dtype=np.int64)
+        byte, shift = rows >> 3, (rows & 7).astype(np.uint8)
+        for value in dict.fromkeys(values):
+            bitmap = self._bitmaps.get((facet, value))
+            if bitmap is not None:
+                counts += (bitmap[byte] >> shift) & 1
+        return counts
+
+    def has_any(self, facet: str, values: Iterable[str], rows: np.ndarray) -> np.ndarray:
+        """Per row of ``rows``, whether it has any of ``values`` for ``facet``."""
+        return self.count_of(facet, values, rows) > 0
 
     def _any_of(self, facet: str, values: Iterable[str]) -> np.ndarray:
         union = np.zeros(self._bytes, dtype=np.uint8)

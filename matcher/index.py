@@ -195,6 +195,18 @@ class PartnerIndex:
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
 
+    def vectors(self, row_ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of many rows in one call; a row without one comes back as NaN."""
+        row_ids = np.ascontiguousarray(row_ids, dtype=np.int64)
+        with self._lock:
+            try:
+                return np.asarray(self._index.reconstruct_batch(row_ids), dtype=np.float32)
+            except RuntimeError:  # some row has no vector: look each up
+                pass
+        nowhere = np.full(self.dim, np.nan, dtype=np.float32)
+        found = [self.vector(int(row_id)) for row_id in row_ids]
+        return np.stack([nowhere if v is None else v for v in found]).reshape(-1, self.dim)
+
     def upsert(self, row_id: int, vector: np.ndarray) -> None:
         """Add or replace one partner's vector; searches see it as soon as this returns."""
         vector = np.ascontiguousarray(np.reshape(vector, (1, -1)), dtype=np.float32)

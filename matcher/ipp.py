@@ -7,8 +7,11 @@ screening only ever see :class:`IppScorer`; they never check which one they have
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from matcher.schemas import Deal, PartnerProfile
 
@@ -57,4 +60,13 @@ class IppScorer(Protocol):
 
     def fit(self, partner: PartnerProfile, four_cs: FourCs, target: Deal | None = None) -> float:
         """Overall fit in 0–1 (a calibrated win probability for the trained model)."""
+        ...
+
+    def fit_many(
+        self,
+        partners: Sequence[PartnerProfile],
+        four_cs: Sequence[FourCs],
+        target: Deal | None = None,
+    ) -> np.ndarray:
+        """:meth:`fit` for many partners against one target, in one call (the ranking path)."""
         ...

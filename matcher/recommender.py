@@ -14,10 +14,9 @@ reference swap (:func:`build_engine` then assign), so a request never waits on a
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -27,18 +26,18 @@ from matcher import taxonomy
 from matcher.deal_terms import DealTerms, read_terms
 from matcher.embedding import Embedder, deal_text, embed_partners, embed_texts_cached
 from matcher.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
-from matcher.filters import PartnerColumns, coverage
+from matcher.filters import FilterResult, PartnerColumns, coverage
 from matcher.index import IndexManifest, IndexStaleError, PartnerIndex, packed_selector
 from matcher.ipp import FourCs, IppScorer
 from matcher.lexical import LexicalIndex
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
+from matcher.signals import structured_signals
 from matcher.store import Store
 
 log = logging.getLogger(__name__)
 
 SPECIALISM_THRESHOLD = 0.6
-TRACK_RECORD_SCALE = 5.0
 PHRASE_CACHE_SIZE = 50_000
 
 
@@ -101,6 +100,12 @@ class NeutralScorer:
     def fit(self, partner: object, four_cs: FourCs, target: object = None) -> float:
         """A neutral 0.5."""
         return 0.5
+
+    def fit_many(
+        self, partners: Sequence[object], four_cs: Sequence[FourCs], target: object = None
+    ) -> np.ndarray:
+        """A neutral 0.5 each."""
+        return np.full(len(partners), 0.5)
 
 
 def default_scorer(settings: Settings) -> IppScorer:
@@ -260,7 +265,7 @@ class Recommender:
     def _rank(
         self, deal: Deal, weights: RankingWeights, top_k: int
     ) -> tuple[list[Candidate], dict[str, int], str | None]:
-        filtered = self.columns.compile(deal)
+        filtered = self.filter(deal)
         if filtered.count == 0:
             return [], filtered.funnel, filtered.emptied_by
         text = deal_text(deal)
@@ -271,32 +276,27 @@ class Recommender:
         phrase_vectors = self._phrase_vectors(phrases, len(query))
 
         pool = max(self.candidates, top_k)
-        semantic_rows, semantic_scores = self.index.search(
-            query, pool, allowed=packed_selector(filtered.allowed)
-        )
-        similarity = dict(zip(semantic_rows.tolist(), semantic_scores.tolist(), strict=True))
+        semantic_rows, semantic_scores = self.semantic_search(query, pool, filtered)
         allowed_rows = np.unpackbits(filtered.allowed, bitorder="little").astype(bool)
         bm25_all = self.lexical.score(self.lexical_query(deal))
         lexical_rows, _ = bm25_all.top(pool, allowed_rows)
-        row_ids = list(dict.fromkeys([*semantic_rows.tolist(), *lexical_rows.tolist()]))
-        row_ids = [row_id for row_id in row_ids if row_id in self.profiles]
-        for row_id in row_ids:
-            if row_id not in similarity:
-                vector = self.index.vector(row_id)
-                similarity[row_id] = float(vector @ query) if vector is not None else 0.0
-        bm25 = bm25_all.of(row_ids)
+        rows = np.array(
+            [
+                row_id
+                for row_id in dict.fromkeys([*semantic_rows.tolist(), *lexical_rows.tolist()])
+                if row_id in self.profiles
+            ],
+            dtype=np.int64,
+        )
+        signals = self._structured_signals(deal, rows, terms, phrase_vectors)
+        signals["semantic"] = np.clip(
+            self._similarity(query, rows, semantic_rows, semantic_scores), 0.0, 1.0
+        )
+        bm25 = bm25_all.of(rows.tolist())
         bm25_max = float(bm25.max()) if len(bm25) else 0.0
-        specialism_fit = self._specialism_fit([self.profiles[r] for r in row_ids], phrase_vectors)
-
-        candidates = []
-        for position, row_id in enumerate(row_ids):
-            partner = self.profiles[row_id]
-            signals = self._signals(deal, partner, specialism_fit[position], terms)
-            signals["semantic"] = min(1.0, max(0.0, similarity[row_id]))
-            if bm25_max > 0:
-                signals["lexical"] = float(bm25[position] / bm25_max)
-            candidates.append(Candidate(row_id, partner, signals))
-        ranked = self._finish(deal, candidates, weights, top_k)
+        if bm25_max > 0:
+            signals["lexical"] = bm25 / bm25_max
+        ranked = self._finish(deal, rows, signals, weights, top_k)
         for candidate in ranked:
             if phrases and candidate.partner.specialisms:
                 candidate.matches = match_specialisms(
@@ -308,49 +308,93 @@ class Recommender:
                 )
         return ranked, filtered.funnel, None
 
+    def filter(self, deal: Deal) -> FilterResult:
+        """The deal's hard constraints as a bitmap over row ids (the engine's filter columns)."""
+        return self.columns.compile(deal)
+
+    def semantic_search(
+        self, query: np.ndarray, pool: int, filtered: FilterResult
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``pool`` allowed rows nearest ``query`` and their cosine similarities, the
+        filter applied inside the FAISS search."""
+        return self.index.search(query, pool, allowed=packed_selector(filtered.allowed))
+
     @staticmethod
     def lexical_query(deal: Deal) -> str:
         """What BM25 searches with: description and wanted specialisms, else the industry name."""
         words = " ".join([deal.description or "", *deal.specialisms]).strip()
         return words or taxonomy.INDUSTRIES.get(deal.industry or "", "")
 
+    def _similarity(
+        self,
+        query: np.ndarray,
+        rows: np.ndarray,
+        semantic_rows: np.ndarray,
+        semantic_scores: np.ndarray,
+    ) -> np.ndarray:
+        """Cosine similarity of each candidate to the query: from the search where it found the
+        row, else from the row's stored vector (a BM25-only candidate; 0 if it has none)."""
+        found = dict(zip(semantic_rows.tolist(), semantic_scores.tolist(), strict=True))
+        similarity = np.array([found.get(row_id, np.nan) for row_id in rows.tolist()])
+        missing = np.flatnonzero(np.isnan(similarity))
+        if len(missing):
+            vectors = self.index.vectors(rows[missing])
+            similarity[missing] = np.nan_to_num(vectors @ query, nan=0.0)
+        return similarity
+
     def _finish(
-        self, deal: Deal, candidates: list[Candidate], weights: RankingWeights, top_k: int
+        self,
+        deal: Deal,
+        rows: np.ndarray,
+        signals: dict[str, np.ndarray],
+        weights: RankingWeights,
+        top_k: int,
     ) -> list[Candidate]:
         """Score without the IPP, run the IPP on the best few, score again, cut to ``top_k``."""
-        for candidate in candidates:
-            candidate.score = _weighted(candidate.signals, weights)
-        candidates.sort(key=lambda c: (-c.score, c.partner.partner_id))
-        rerank = candidates[: max(20, 2 * top_k)]
-        if weights.ipp > 0:
-            for candidate in rerank:
-                candidate.four_cs = self.scorer.assess(candidate.partner, deal)
-                fit = self.scorer.fit(candidate.partner, candidate.four_cs, deal)
+        rerank = [
+            Candidate(int(rows[i]), self.profiles[int(rows[i])], signals_of(signals, i), score)
+            for i, score in _best(rows, signals, weights, self.columns, max(20, 2 * top_k))
+        ]
+        if weights.ipp > 0 and rerank:
+            partners = [candidate.partner for candidate in rerank]
+            assessments = [self.scorer.assess(partner, deal) for partner in partners]
+            fits = self.scorer.fit_many(partners, assessments, deal)
+            for candidate, four_cs, fit in zip(rerank, assessments, fits, strict=True):
+                candidate.four_cs = four_cs
                 candidate.signals["ipp"] = float(np.clip(fit, 0.0, 1.0))
-                candidate.score = _weighted(candidate.signals, weights)
+                candidate.score = float(weighted_score(candidate.signals, weights))
         rerank.sort(key=lambda c: (-round(c.score, 9), c.partner.partner_id))
         return rerank[:top_k]
 
     def structured_rank(self, deal: Deal, top_k: int) -> list[Candidate]:
         """Rank every partner the filters allow by structured signals only (evaluation baseline:
         no text retrieval, no IPP)."""
-        filtered = self.columns.compile(deal)
-        phrases = deal_phrases(deal)
-        terms = read_terms(deal.description)
-        phrase_vectors = self._phrase_vectors(phrases, self.embedder.dim)
+        filtered = self.filter(deal)
+        phrase_vectors = self._phrase_vectors(deal_phrases(deal), self.embedder.dim)
         weights = self.weights.only(*STRUCTURED_SIGNALS)
-        candidates = []
-        rows = [r for r in self.columns.row_ids(filtered.allowed).tolist() if r in self.profiles]
-        specialism_fit = self._specialism_fit([self.profiles[r] for r in rows], phrase_vectors)
-        for position, row_id in enumerate(rows):
-            partner = self.profiles.get(row_id)
-            if partner is not None:
-                signals = self._signals(deal, partner, specialism_fit[position], terms)
-                candidates.append(
-                    Candidate(row_id, partner, signals, None, _weighted(signals, weights))
-                )
-        candidates.sort(key=lambda c: (-round(c.score, 9), c.partner.partner_id))
-        return candidates[:top_k]
+        rows = np.array(
+            [r for r in self.columns.row_ids(filtered.allowed).tolist() if r in self.profiles],
+            dtype=np.int64,
+        )
+        signals = self._structured_signals(deal, rows, read_terms(deal.description), phrase_vectors)
+        return [
+            Candidate(int(rows[i]), self.profiles[int(rows[i])], signals_of(signals, i), score)
+            for i, score in _best(rows, signals, weights, self.columns, top_k, decimals=9)
+        ]
+
+    def _structured_signals(
+        self, deal: Deal, rows: np.ndarray, terms: DealTerms, phrase_vectors: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        partners = [self.profiles[row_id] for row_id in rows.tolist()]
+        return structured_signals(
+            deal,
+            terms,
+            self.columns,
+            rows,
+            [partner.partner_id for partner in partners],
+            self._specialism_fit(partners, phrase_vectors),
+            self.industry_wins,
+        )
 
     def _phrase_vectors(self, phrases: list[str], dim: int) -> np.ndarray:
         """Vectors of deal phrases; specialism phrases recur across deals, so they are cached."""
@@ -371,18 +415,18 @@ class Recommender:
 
     def _specialism_fit(
         self, partners: list[Partner], phrase_vectors: np.ndarray
-    ) -> list[float | None]:
+    ) -> np.ndarray | None:
         """Per partner, how well its specialisms cover the deal's phrases (0–1), or ``None``
         when the deal has no phrases; 0.25 for a partner listing no specialisms.
 
         One matrix product over the candidates' distinct specialisms, not one per partner.
         """
         if len(phrase_vectors) == 0:
-            return [None] * len(partners)
+            return None
         self._remember_specialisms(partners)
         tags = sorted({tag for partner in partners for tag in partner.specialisms})
         if not tags:
-            return [0.25] * len(partners)
+            return np.full(len(partners), 0.25)
         slot = {tag: i for i, tag in enumerate(tags)}
         similarity = np.stack([self.specialism_vectors[t] for t in tags]) @ phrase_vectors.T
         # a padded (partner, specialism) table of slots; the extra last row is -inf padding
@@ -393,64 +437,8 @@ class Recommender:
             slots[row, : len(partner.specialisms)] = [slot[t] for t in partner.specialisms]
         best = similarity[slots].max(axis=1)  # (partners, phrases)
         fit = np.clip((best - 0.2) / 0.6, 0.0, 1.0).mean(axis=1)
-        return [
-            float(value) if p.specialisms else 0.25 for value, p in zip(fit, partners, strict=True)
-        ]
-
-    def _signals(
-        self,
-        deal: Deal,
-        partner: Partner,
-        specialism_fit: float | None,
-        terms: DealTerms | None = None,
-    ) -> dict[str, float]:
-        """Structured signals in 0–1; a signal that does not apply to the deal is left out, and
-        an unknown partner value scores 0.5 (unknown is not zero).
-
-        Countries and industries the description names (``terms``) count as preferences when
-        the deal's own fields are empty.
-        """
-        signals: dict[str, float] = {}
-        terms = terms or DealTerms()
-        if specialism_fit is not None:
-            signals["specialisms"] = specialism_fit
-        industries = [deal.industry] if deal.industry else list(terms.industries)
-        if industries:
-            if partner.industries:
-                hit = any(industry in partner.industries for industry in industries)
-                signals["industry"] = 1.0 if hit else 0.0
-            else:
-                signals["industry"] = 0.5
-            if self.industry_wins is not None:
-                wins = max(self.industry_wins.get((partner.partner_id, i), 0) for i in industries)
-                signals["track_record"] = 1.0 - math.exp(-wins / TRACK_RECORD_SCALE)
-        if not deal.country and terms.countries:
-            if partner.countries:
-                served = any(country in partner.countries for country in terms.countries)
-                signals["country"] = float(served)
-            else:
-                signals["country"] = 0.5
-        if deal.segment:
-            signals["segment"] = (
-                (1.0 if deal.segment in partner.segments else 0.0) if partner.segments else 0.5
-            )
-        if partner.active_projects is not None and partner.max_projects:
-            signals["capacity"] = min(
-                1.0, max(0.0, 1.0 - partner.active_projects / partner.max_projects)
-            )
-        else:
-            signals["capacity"] = 0.5
-        if not deal.strict:
-            met = coverage(deal, partner)
-            if met.language_share is not None:
-                signals["languages"] = met.language_share
-            if met.certification_share is not None:
-                signals["certifications"] = met.certification_share
-            if met.country_served is not None:
-                signals["country"] = float(met.country_served)
-            if met.partner_type_match is not None:
-                signals["partner_types"] = float(met.partner_type_match)
-        return signals
+        listed = np.array([bool(partner.specialisms) for partner in partners])
+        return np.where(listed, fit, 0.25)
 
     def _result(self, deal: Deal, rank: int, candidate: Candidate) -> dict[str, object]:
         partner = candidate.partner
@@ -471,13 +459,40 @@ class Recommender:
         }
 
 
-def _weighted(signals: dict[str, float], weights: RankingWeights) -> float:
-    total = weight_sum = 0.0
+def weighted_score(
+    signals: Mapping[str, np.ndarray | float], weights: RankingWeights
+) -> np.ndarray | float:
+    """The weighted mean of the signals present, for one candidate (floats) or many (arrays):
+    a signal the deal does not use is absent, so it neither counts nor dilutes."""
+    total: np.ndarray | float = 0.0
+    weight_sum = 0.0
     for name, value in signals.items():
         weight = getattr(weights, name)
-        total += weight * value
+        total = total + weight * value
         weight_sum += weight
-    return total / weight_sum if weight_sum > 0 else 0.0
+    return total / weight_sum if weight_sum > 0 else total * 0.0
+
+
+def signals_of(signals: Mapping[str, np.ndarray], position: int) -> dict[str, float]:
+    """One candidate's signals, as plain floats, out of the per-signal arrays."""
+    return {name: float(values[position]) for name, values in signals.items()}
+
+
+def _best(
+    rows: np.ndarray,
+    signals: Mapping[str, np.ndarray],
+    weights: RankingWeights,
+    columns: PartnerColumns,
+    count: int,
+    decimals: int | None = None,
+) -> list[tuple[int, float]]:
+    """Positions and scores of the ``count`` best candidates, ties broken by partner id (scores
+    rounded to ``decimals`` for the comparison, if given) so answers are reproducible."""
+    scores = np.broadcast_to(weighted_score(signals, weights), (len(rows),))
+    keys = np.round(scores, decimals) if decimals is not None else scores
+    partner_ids = [columns.partner_of[row_id] for row_id in rows.tolist()]
+    order = sorted(range(len(rows)), key=lambda i: (-keys[i], partner_ids[i]))
+    return [(i, float(scores[i])) for i in order[:count]]
 
 
 # -- building and loading -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -29,6 +30,11 @@ class FixedScorer:
 
     def fit(self, partner: PartnerProfile, four_cs: FourCs, target: Deal | None = None) -> float:
         return self.fits.get(partner.partner_id, 0.5)
+
+    def fit_many(
+        self, partners: list[PartnerProfile], four_cs: list[FourCs], target: Deal | None = None
+    ) -> np.ndarray:
+        return np.array([self.fits.get(partner.partner_id, 0.5) for partner in partners])
 
 
 def _partner(partner_id: str, **fields: object) -> Partner:
