@@ -97,9 +97,25 @@ class PartnerColumns:
         """Columns over these (row id, profile) pairs."""
         rows = list(rows)
         columns = cls(capacity_rows=(max((row_id for row_id, _ in rows), default=0) + 1))
+        members: dict[int, list[int]] = {}
         for row_id, profile in rows:
-            columns.upsert(row_id, profile)
+            key_ids = columns._row_keys(profile)
+            for key_id in key_ids:
+                members.setdefault(key_id, []).append(row_id)
+            columns._values[row_id] = key_ids
+            columns.row_of[profile.partner_id] = row_id
+            columns.partner_of[row_id] = profile.partner_id
+            columns.headroom[row_id] = _headroom(profile)
+        # one packbits per facet value, not one bit set per row and value
+        columns.alive = columns._packed(list(columns._values))
+        for key_id, members_of in members.items():
+            columns._bitmaps[columns._keys[key_id]] = columns._packed(members_of)
         return columns
+
+    def _packed(self, row_ids: list[int]) -> np.ndarray:
+        mask = np.zeros(self._bytes * 8, dtype=bool)
+        mask[row_ids] = True
+        return np.packbits(mask, bitorder="little")
 
     def __len__(self) -> int:
         return len(self._values)
@@ -115,6 +131,10 @@ class PartnerColumns:
             self._bitmaps[key] = np.concatenate([bitmap, np.zeros(pad, dtype=np.uint8)])
         self.headroom = np.concatenate([self.headroom, np.full(pad * 8, np.nan, np.float32)])
         self._bytes = size
+
+    def _row_keys(self, profile: PartnerProfile) -> tuple[int, ...]:
+        """The numbers of the bitmaps a profile belongs in (new facet values get one)."""
+        return tuple(self._key_id(key) for key in dict.fromkeys(_facet_values(profile)))
 
     def _key_id(self, key: tuple[str, str]) -> int:
         if key not in self._key_ids:
@@ -135,7 +155,7 @@ class PartnerColumns:
         """Record (or replace) one partner's facet values."""
         self.remove(row_id)
         self._ensure(row_id)
-        key_ids = tuple(self._key_id(key) for key in dict.fromkeys(_facet_values(profile)))
+        key_ids = self._row_keys(profile)
         for key_id in key_ids:
             self._set(self._bitmaps[self._keys[key_id]], row_id, True)
         self._set(self.alive, row_id, True)

@@ -384,7 +384,7 @@ class Store:
                 ).all()
             if not rows:
                 return
-            yield [(row_id, Partner.model_validate(profile)) for row_id, profile in rows]
+            yield [(row_id, Partner.from_stored(profile)) for row_id, profile in rows]
             last_id = rows[-1][0]
 
     # -- outcomes ----------------------------------------------------------------------------

@@ -104,3 +104,20 @@ def test_vector_cache_round_trips_by_model_and_hash(store: Store) -> None:
     store.cache_vectors("model-a", {"h1": vector})
     assert np.array_equal(store.cached_vectors("model-a", ["h1", "h2"])["h1"], vector)
     assert store.cached_vectors("model-b", ["h1"]) == {}
+
+
+def test_engine_rows_read_back_equal_to_the_validated_partners(store: Store) -> None:
+    partner = Partner(
+        partner_id="P-9",
+        name="Nine",
+        partner_type="system integrator",
+        certifications=["SAP S/4HANA:3", "AWS Partner"],
+        countries=["DACH"],
+        last_active="2026-03-01",
+        dedicated_manager="yes",
+    )
+    store.upsert_partners([partner])
+    [(_, loaded)] = next(store.iter_partner_rows())
+    assert loaded == partner and loaded.model_dump() == partner.model_dump()
+    assert loaded.last_active == date(2026, 3, 1)
+    assert loaded.certifications[0].holders == 3
