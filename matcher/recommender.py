@@ -14,9 +14,9 @@ reference swap (:func:`build_engine` then assign), so a request never waits on a
 from __future__ import annotations
 
 import logging
-import threading
+import sys
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -30,6 +30,8 @@ from matcher.filters import FilterResult, PartnerColumns, coverage
 from matcher.index import IndexManifest, IndexStaleError, PartnerIndex, packed_selector
 from matcher.ipp import FourCs, IppScorer
 from matcher.lexical import LexicalIndex
+from matcher.locks import ReadWriteLock
+from matcher.profiles import ProfileCache
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.signals import structured_signals
@@ -153,7 +155,8 @@ class Recommender:
         index: PartnerIndex,
         columns: PartnerColumns,
         lexical: LexicalIndex,
-        profiles: dict[int, Partner],
+        profiles: ProfileCache,
+        specialisms: dict[int, tuple[str, ...]],
         specialism_vectors: dict[str, np.ndarray],
         industry_wins: Mapping[tuple[str, str], int] | None,
         candidates: int = 100,
@@ -166,12 +169,13 @@ class Recommender:
         self.columns = columns
         self.lexical = lexical
         self.profiles = profiles
+        self.specialisms = specialisms
         self.specialism_vectors = specialism_vectors
         self.industry_wins = industry_wins
         self.candidates = candidates
         self.weights = weights or RankingWeights()
-        # writers (upsert/delete) and readers (recommend) of the in-memory state take turns
-        self._lock = threading.RLock()
+        # requests read the in-memory state together; a live write (upsert/delete) excludes them
+        self._lock = ReadWriteLock()
         self._phrase_cache: dict[str, np.ndarray] = {}
 
     # -- live updates --------------------------------------------------------------------------
@@ -187,24 +191,26 @@ class Recommender:
             return self.delete_partner(partner_id)
         row_id, partner = found
         _, vectors = embed_partners(self.store, self.embedder, [(row_id, partner)])
-        self._remember_specialisms([partner])
-        with self._lock:
+        self._remember_specialisms(partner.specialisms)
+        with self._lock.writing():
             self.index.upsert(row_id, vectors[0])
             self.columns.upsert(row_id, partner)
             self.lexical.upsert(row_id, partner)
-            self.profiles[row_id] = partner
+            self.specialisms[row_id] = _interned(partner.specialisms)
+            self.profiles.put(row_id, partner)
         return True
 
     def delete_partner(self, partner_id: str) -> bool:
         """Remove one partner from the live engine; it is never returned again."""
-        with self._lock:
+        with self._lock.writing():
             row_id = self.columns.row_of.get(partner_id)
             if row_id is None:
                 return False
             self.columns.remove(row_id)
             self.index.remove(row_id)
             self.lexical.remove(row_id)
-            self.profiles.pop(row_id, None)
+            self.specialisms.pop(row_id, None)
+            self.profiles.forget(row_id)
         return True
 
     def save(self, directory: Path, store_fingerprint: str | None = None) -> IndexManifest:
@@ -213,12 +219,12 @@ class Recommender:
         ``store_fingerprint`` is the store's fingerprint *when the engine's rows were read*
         (:func:`build_engine` passes it); by default the store's fingerprint now.
         """
-        with self._lock:
+        with self._lock.reading():
             fingerprint = store_fingerprint or self.store.partner_fingerprint()
             return self.index.save(directory, fingerprint)
 
-    def _remember_specialisms(self, partners: list[Partner]) -> None:
-        new = sorted({s for p in partners for s in p.specialisms} - self.specialism_vectors.keys())
+    def _remember_specialisms(self, specialisms: Iterable[str]) -> None:
+        new = sorted(set(specialisms) - self.specialism_vectors.keys())
         if new:
             vectors = embed_texts_cached(self.store, self.embedder, new)
             self.specialism_vectors.update(zip(new, vectors, strict=True))
@@ -233,8 +239,8 @@ class Recommender:
             ... # doctest: +SKIP
         """
         weights = weights or self.weights
-        with self._lock:
-            ranked, funnel, emptied_by = self.rank(deal, weights)
+        with self._lock.reading():
+            ranked, funnel, emptied_by = self._rank(deal, weights, deal.top_k)
             results = [self._result(deal, rank, c) for rank, c in enumerate(ranked, 1)]
         answer: dict[str, object] = {
             "recommendation_id": "r_" + uuid.uuid4().hex[:20],
@@ -259,7 +265,7 @@ class Recommender:
     ) -> tuple[list[Candidate], dict[str, int], str | None]:
         """The top ``top_k`` candidates (default ``deal.top_k``), the funnel, and the emptying
         constraint if the hard filters left nobody."""
-        with self._lock:
+        with self._lock.reading():
             return self._rank(deal, weights or self.weights, top_k or deal.top_k)
 
     def _rank(
@@ -284,7 +290,7 @@ class Recommender:
             [
                 row_id
                 for row_id in dict.fromkeys([*semantic_rows.tolist(), *lexical_rows.tolist()])
-                if row_id in self.profiles
+                if row_id in self.specialisms
             ],
             dtype=np.int64,
         )
@@ -351,10 +357,9 @@ class Recommender:
         top_k: int,
     ) -> list[Candidate]:
         """Score without the IPP, run the IPP on the best few, score again, cut to ``top_k``."""
-        rerank = [
-            Candidate(int(rows[i]), self.profiles[int(rows[i])], signals_of(signals, i), score)
-            for i, score in _best(rows, signals, weights, self.columns, max(20, 2 * top_k))
-        ]
+        rerank = self._candidates(
+            rows, signals, _best(rows, signals, weights, self.columns, max(20, 2 * top_k))
+        )
         if weights.ipp > 0 and rerank:
             partners = [candidate.partner for candidate in rerank]
             assessments = [self.scorer.assess(partner, deal) for partner in partners]
@@ -373,26 +378,35 @@ class Recommender:
         phrase_vectors = self._phrase_vectors(deal_phrases(deal), self.embedder.dim)
         weights = self.weights.only(*STRUCTURED_SIGNALS)
         rows = np.array(
-            [r for r in self.columns.row_ids(filtered.allowed).tolist() if r in self.profiles],
+            [r for r in self.columns.row_ids(filtered.allowed).tolist() if r in self.specialisms],
             dtype=np.int64,
         )
         signals = self._structured_signals(deal, rows, read_terms(deal.description), phrase_vectors)
+        best = _best(rows, signals, weights, self.columns, top_k, decimals=9)
+        return self._candidates(rows, signals, best)
+
+    def _candidates(
+        self, rows: np.ndarray, signals: Mapping[str, np.ndarray], best: list[tuple[int, float]]
+    ) -> list[Candidate]:
+        """The chosen candidates (positions into ``rows``, with scores), full profiles loaded."""
+        chosen = [int(rows[position]) for position, _ in best]
+        partners = self.profiles.many(chosen)
         return [
-            Candidate(int(rows[i]), self.profiles[int(rows[i])], signals_of(signals, i), score)
-            for i, score in _best(rows, signals, weights, self.columns, top_k, decimals=9)
+            Candidate(row_id, partner, signals_of(signals, position), score)
+            for row_id, partner, (position, score) in zip(chosen, partners, best, strict=True)
         ]
 
     def _structured_signals(
         self, deal: Deal, rows: np.ndarray, terms: DealTerms, phrase_vectors: np.ndarray
     ) -> dict[str, np.ndarray]:
-        partners = [self.profiles[row_id] for row_id in rows.tolist()]
+        row_list = rows.tolist()
         return structured_signals(
             deal,
             terms,
             self.columns,
             rows,
-            [partner.partner_id for partner in partners],
-            self._specialism_fit(partners, phrase_vectors),
+            [self.columns.partner_of[row_id] for row_id in row_list],
+            self._specialism_fit([self.specialisms[row_id] for row_id in row_list], phrase_vectors),
             self.industry_wins,
         )
 
@@ -409,12 +423,12 @@ class Recommender:
 
     def _specialism_matrix(self, partner: Partner) -> np.ndarray:
         if any(s not in self.specialism_vectors for s in partner.specialisms):
-            self._remember_specialisms([partner])
+            self._remember_specialisms(partner.specialisms)
         vectors = [self.specialism_vectors[s] for s in partner.specialisms]
         return np.stack(vectors) if vectors else np.zeros((0, self.embedder.dim), dtype=np.float32)
 
     def _specialism_fit(
-        self, partners: list[Partner], phrase_vectors: np.ndarray
+        self, specialisms: list[tuple[str, ...]], phrase_vectors: np.ndarray
     ) -> np.ndarray | None:
         """Per partner, how well its specialisms cover the deal's phrases (0–1), or ``None``
         when the deal has no phrases; 0.25 for a partner listing no specialisms.
@@ -423,22 +437,21 @@ class Recommender:
         """
         if len(phrase_vectors) == 0:
             return None
-        self._remember_specialisms(partners)
-        tags = sorted({tag for partner in partners for tag in partner.specialisms})
+        tags = sorted({tag for listed in specialisms for tag in listed})
         if not tags:
-            return np.full(len(partners), 0.25)
+            return np.full(len(specialisms), 0.25)
+        self._remember_specialisms(tags)
         slot = {tag: i for i, tag in enumerate(tags)}
         similarity = np.stack([self.specialism_vectors[t] for t in tags]) @ phrase_vectors.T
         # a padded (partner, specialism) table of slots; the extra last row is -inf padding
         similarity = np.vstack([similarity, np.full((1, similarity.shape[1]), -np.inf)])
-        width = max(len(partner.specialisms) for partner in partners)
-        slots = np.full((len(partners), max(width, 1)), len(tags), dtype=np.int64)
-        for row, partner in enumerate(partners):
-            slots[row, : len(partner.specialisms)] = [slot[t] for t in partner.specialisms]
+        width = max(len(listed) for listed in specialisms)
+        slots = np.full((len(specialisms), max(width, 1)), len(tags), dtype=np.int64)
+        for row, listed in enumerate(specialisms):
+            slots[row, : len(listed)] = [slot[t] for t in listed]
         best = similarity[slots].max(axis=1)  # (partners, phrases)
         fit = np.clip((best - 0.2) / 0.6, 0.0, 1.0).mean(axis=1)
-        listed = np.array([bool(partner.specialisms) for partner in partners])
-        return np.where(listed, fit, 0.25)
+        return np.where(np.array([bool(listed) for listed in specialisms]), fit, 0.25)
 
     def _result(self, deal: Deal, rank: int, candidate: Candidate) -> dict[str, object]:
         partner = candidate.partner
@@ -471,6 +484,11 @@ def weighted_score(
         total = total + weight * value
         weight_sum += weight
     return total / weight_sum if weight_sum > 0 else total * 0.0
+
+
+def _interned(specialisms: Iterable[str]) -> tuple[str, ...]:
+    """Specialism tags as one shared string each: a million partners repeat a few thousand."""
+    return tuple(sys.intern(tag) for tag in specialisms)
 
 
 def signals_of(signals: Mapping[str, np.ndarray], position: int) -> dict[str, float]:
@@ -524,12 +542,13 @@ def assemble_engine(
         index=index,
         columns=PartnerColumns.from_rows(rows),
         lexical=LexicalIndex.from_rows(rows),
-        profiles=dict(rows),
+        profiles=ProfileCache(store),
+        specialisms={row_id: _interned(partner.specialisms) for row_id, partner in rows},
         specialism_vectors={},
         industry_wins=store.won_deals_by_industry() if outcomes_loaded else None,
         candidates=settings.recommend_candidates,
     )
-    engine._remember_specialisms([partner for _, partner in rows])
+    engine._remember_specialisms(tag for listed in engine.specialisms.values() for tag in listed)
     return engine
 
 

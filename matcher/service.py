@@ -11,57 +11,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from matcher.embedding import Embedder
 from matcher.index import IndexLoadError, IndexMissingError
 from matcher.ipp import IppScorer
+from matcher.locks import ReadWriteLock
 from matcher.recommender import Recommender, build_engine, load_engine
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store
 
 log = logging.getLogger(__name__)
-
-
-class ReadWriteLock:
-    """Many readers or one writer; writers are not starved (new readers wait for them)."""
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._readers = 0
-        self._writer = False
-        self._waiting_writers = 0
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._condition:
-            while self._writer or self._waiting_writers:
-                self._condition.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._condition:
-                self._readers -= 1
-                self._condition.notify_all()
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._condition:
-            self._waiting_writers += 1
-            while self._writer or self._readers:
-                self._condition.wait()
-            self._waiting_writers -= 1
-            self._writer = True
-        try:
-            yield
-        finally:
-            with self._condition:
-                self._writer = False
-                self._condition.notify_all()
 
 
 class EngineNotReady(RuntimeError):

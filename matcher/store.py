@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -455,6 +455,18 @@ class Store:
             ):
                 digest.update(f"{row_id}:{hash_};".encode())
         return digest.hexdigest()
+
+    def get_partners_by_row(self, row_ids: Sequence[int]) -> dict[int, Partner]:
+        """The stored profiles of these row ids (rows the store lacks are left out)."""
+        found: dict[int, Partner] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(row_ids), 500):
+                chunk = [int(row_id) for row_id in row_ids[start : start + 500]]
+                rows = conn.execute(
+                    select(partners.c.id, partners.c.profile).where(partners.c.id.in_(chunk))
+                ).all()
+                found.update((int(row), Partner.from_stored(profile)) for row, profile in rows)
+        return found
 
     def get_partner_row(self, partner_id: str) -> tuple[int, Partner] | None:
         """The store row id and profile of one partner, or ``None``."""

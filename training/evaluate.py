@@ -125,7 +125,8 @@ def metrics(
 
 
 def _partner_ids(engine: Recommender, row_ids: Iterable[int]) -> list[str]:
-    return [engine.profiles[int(r)].partner_id for r in row_ids if int(r) in engine.profiles]
+    known = engine.columns.partner_of
+    return [known[int(r)] for r in row_ids if int(r) in known]
 
 
 def rank_with(

@@ -176,7 +176,7 @@ deals = st.builds(
 def test_strict_filters_are_never_violated(engine: Recommender, deal: Deal) -> None:
     answer = engine.recommend(deal)
     for result in answer["results"]:
-        partner = next(p for p in engine.profiles.values() if p.partner_id == result["partner_id"])
+        _, partner = engine.store.get_partner_row(result["partner_id"])
         assert violations(deal, partner) == []
         assert partner.partner_id not in deal.exclude
     passing = answer["funnel"]["partner_types"]
@@ -184,7 +184,7 @@ def test_strict_filters_are_never_violated(engine: Recommender, deal: Deal) -> N
         1
         for partner_id in set(deal.exclude)
         if partner_id in engine.columns.row_of
-        and not violations(deal, engine.profiles[engine.columns.row_of[partner_id]])
+        and not violations(deal, engine.store.get_partner_row(partner_id)[1])
     )
     # the search is restricted, not post-filtered: every eligible partner up to top_k comes back
     assert len(answer["results"]) == min(deal.top_k, eligible)
