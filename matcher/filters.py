@@ -94,10 +94,10 @@ class PartnerColumns:
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, PartnerProfile]]) -> PartnerColumns:
-        """Columns over these (row id, profile) pairs."""
-        rows = list(rows)
-        columns = cls(capacity_rows=(max((row_id for row_id, _ in rows), default=0) + 1))
+        """Columns over these (row id, profile) pairs, read in one streaming pass."""
+        columns = cls()
         members: dict[int, list[int]] = {}
+        headroom: dict[int, float] = {}
         for row_id, profile in rows:
             key_ids = columns._row_keys(profile)
             for key_id in key_ids:
@@ -105,7 +105,9 @@ class PartnerColumns:
             columns._values[row_id] = key_ids
             columns.row_of[profile.partner_id] = row_id
             columns.partner_of[row_id] = profile.partner_id
-            columns.headroom[row_id] = _headroom(profile)
+            headroom[row_id] = _headroom(profile)
+        columns._ensure(max(columns._values, default=0))
+        columns.headroom[list(headroom)] = list(headroom.values())
         # one packbits per facet value, not one bit set per row and value
         columns.alive = columns._packed(list(columns._values))
         for key_id, members_of in members.items():

@@ -48,8 +48,13 @@ class LexicalIndex:
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, PartnerProfile]]) -> LexicalIndex:
         """A BM25 index over these partners."""
+        return cls.from_texts({row_id: lexical_text(profile) for row_id, profile in rows})
+
+    @classmethod
+    def from_texts(cls, texts: dict[int, str]) -> LexicalIndex:
+        """A BM25 index over partner texts (:func:`lexical_text`) by row id."""
         index = cls()
-        index._texts = {row_id: lexical_text(profile) for row_id, profile in rows}
+        index._texts = texts
         index._rebuild()
         return index
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from matcher.explain import SpecialismMatch, deal_phrases, explain, match_specia
 from matcher.filters import FilterResult, PartnerColumns, coverage
 from matcher.index import IndexManifest, IndexStaleError, PartnerIndex, packed_selector
 from matcher.ipp import FourCs, IppScorer
-from matcher.lexical import LexicalIndex
+from matcher.lexical import LexicalIndex, lexical_text
 from matcher.locks import ReadWriteLock
 from matcher.profiles import ProfileCache
 from matcher.schemas import Deal, Partner
@@ -521,8 +521,8 @@ def index_dir(settings: Settings) -> Path:
     return settings.home / "index"
 
 
-def _load_rows(store: Store) -> list[tuple[int, Partner]]:
-    return [row for batch in store.iter_partner_rows() for row in batch]
+def _stored_rows(store: Store) -> Iterator[tuple[int, Partner]]:
+    return (row for batch in store.iter_partner_rows() for row in batch)
 
 
 def assemble_engine(
@@ -530,25 +530,39 @@ def assemble_engine(
     embedder: Embedder,
     scorer: IppScorer,
     settings: Settings,
-    rows: list[tuple[int, Partner]],
+    rows: Iterable[tuple[int, Partner]],
     index: PartnerIndex,
 ) -> Recommender:
-    """The engine around an already built ``index`` of ``rows`` (their in-memory state)."""
+    """The engine around an already built ``index`` of ``rows`` (their in-memory state).
+
+    ``rows`` are read once, as a stream: only the columns ranking needs are kept, not the
+    profiles (at a million partners those would not fit the memory budget).
+    """
+    texts: dict[int, str] = {}
+    specialisms: dict[int, tuple[str, ...]] = {}
+
+    def kept(rows: Iterable[tuple[int, Partner]]) -> Iterator[tuple[int, Partner]]:
+        for row_id, partner in rows:
+            texts[row_id] = lexical_text(partner)
+            specialisms[row_id] = _interned(partner.specialisms)
+            yield row_id, partner
+
+    columns = PartnerColumns.from_rows(kept(rows))
     outcomes_loaded = store.count_outcomes() > 0
     engine = Recommender(
         store=store,
         embedder=embedder,
         scorer=scorer,
         index=index,
-        columns=PartnerColumns.from_rows(rows),
-        lexical=LexicalIndex.from_rows(rows),
+        columns=columns,
+        lexical=LexicalIndex.from_texts(texts),
         profiles=ProfileCache(store),
-        specialisms={row_id: _interned(partner.specialisms) for row_id, partner in rows},
+        specialisms=specialisms,
         specialism_vectors={},
         industry_wins=store.won_deals_by_industry() if outcomes_loaded else None,
         candidates=settings.recommend_candidates,
     )
-    engine._remember_specialisms(tag for listed in engine.specialisms.values() for tag in listed)
+    engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)
     return engine
 
 
@@ -567,7 +581,7 @@ def build_engine(
     reference, so requests keep using the old one until this returns.
     """
     fingerprint = store.partner_fingerprint()  # before reading: later writes make it stale
-    rows = _load_rows(store)
+    rows = list(_stored_rows(store))
     total = len(rows)
     row_ids, vectors = embed_partners(
         store,
@@ -606,4 +620,4 @@ def load_engine(
             raise
         log.warning("index stale against the store; rebuilding from the vector cache")
         return build_engine(store, embedder, scorer, settings)
-    return assemble_engine(store, embedder, scorer, settings, _load_rows(store), index)
+    return assemble_engine(store, embedder, scorer, settings, _stored_rows(store), index)
