@@ -2,16 +2,18 @@
 
 Serves a prepared home with the real `partnermatch serve` (one uvicorn worker) and drives
 `POST /v1/recommendations` with an asyncio httpx client: a bounded number of requests per
-concurrency level, deals taken from the simulated judged deals, after a warm-up. The client
-runs on the same 2-core machine as the server, so it takes CPU from it: the figures are a
-lower bound for a server with the machine to itself.
+concurrency level, deals taken from the simulated judged deals, after a warm-up. Each level is
+measured ``--runs`` times (the levels interleaved) and reported as the median of the runs. The
+client runs on the same 2-core machine as the server, so it takes CPU from it: the figures are
+a lower bound for a server with the machine to itself.
 
-    python -m bench.http_load --partners 100000            # prepares var/bench/home-100000
-    python -m bench.http_load --partners 10000 --requests 200 --concurrency 1 8   # quick
+    python -m bench.http_load                   # 100k partners, 300 requests x 3 runs a level
+    python -m bench.http_load --quick           # 10k partners, 100 requests x 1 run: a smoke run
 
-Preparing a size simulates, ingests and indexes it (at 100k: real embeddings for the first
-20,000 partners, the rest replicated with noise, as in bench/recommend_latency.py), and saves
-the index so that the server loads it. Results: bench/results/http_load.json.
+Preparing a size simulates, ingests and indexes it under ``--work`` (beyond ``--real-vectors``
+partners the vectors are replicated with noise, as in bench/recommend_latency.py), and saves
+the index so that the server loads it; a later run reuses it. Results:
+bench/results/http_load.json (with --quick: var/bench/quick-results/http_load.json).
 """
 
 from __future__ import annotations
@@ -20,24 +22,22 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import socket
+import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import numpy as np
 
 from bench.recommend_latency import prepare_home
+from bench.report import provenance, results_path
 from matcher import keys
 from matcher.settings import Settings
 from matcher.store import Store
 from training.evaluate import read_judged
-
-RESULTS = Path("bench/results/http_load.json")
 
 
 def _free_port() -> int:
@@ -107,15 +107,39 @@ async def _drive(
     }
 
 
+def median_level(samples: list[dict[str, float]]) -> dict[str, object]:
+    """One concurrency level over its runs: the median of each figure, errors summed."""
+    return {
+        "concurrency": samples[0]["concurrency"],
+        "requests": samples[0]["requests"],
+        "runs": len(samples),
+        "errors": sum(sample["errors"] for sample in samples),
+        **{
+            figure: round(statistics.median(sample[figure] for sample in samples), 1)
+            for figure in ("p50_ms", "p99_ms", "req_per_s")
+        },
+        "req_per_s_runs": [sample["req_per_s"] for sample in samples],
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """Prepare (or reuse) the home, serve it, measure each concurrency level."""
+    argv = sys.argv[1:] if argv is None else argv
+    quick = "--quick" in argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10k partners, fewer requests")
+    parser.add_argument("--partners", type=int, default=10_000 if quick else 100_000)
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=100 if quick else 300)
+    parser.add_argument("--runs", type=int, default=1 if quick else 3)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--real-vectors", type=int, default=20_000)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--real-vectors",
+        type=int,
+        default=20_000,
+        help="as bench.recommend_latency's, whose prepared home (and index) this reuses",
+    )
+    parser.add_argument("--out", type=Path, default=results_path("http_load.json", quick))
     args = parser.parse_args(argv)
 
     home, judged = prepare_home(args.partners, args.work, args.real_vectors)
@@ -128,32 +152,30 @@ def main(argv: list[str] | None = None) -> None:
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = _serve(home, port)
+    samples: dict[int, list[dict[str, float]]] = {level: [] for level in args.concurrency}
     try:
         _wait_ready(base_url, server)
         asyncio.run(_drive(base_url, key, deals, min(50, args.requests), 4))  # warm-up
-        levels = []
-        for concurrency in args.concurrency:
-            levels.append(asyncio.run(_drive(base_url, key, deals, args.requests, concurrency)))
-            print(json.dumps(levels[-1]))
+        for _ in range(args.runs):
+            for concurrency, runs in samples.items():
+                runs.append(asyncio.run(_drive(base_url, key, deals, args.requests, concurrency)))
+                print(json.dumps(runs[-1]), file=sys.stderr)
     finally:
         server.terminate()
         server.wait(timeout=30)
     result = {
-        "command": f"python -m bench.http_load --partners {args.partners} --real-vectors "
-        f"{args.real_vectors} --requests {args.requests} --concurrency "
-        f"{' '.join(map(str, args.concurrency))}",
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs; client and server share them",
-        "server": "partnermatch serve (uvicorn, 1 worker), loopback",
+        **provenance("bench.http_load"),
+        "server": "partnermatch serve (uvicorn, 1 worker), loopback; the client shares the CPUs",
         "partners": args.partners,
         "vectors": "real"
         if args.partners <= args.real_vectors
         else f"real for {args.real_vectors}, the rest replicated from them with N(0, 0.02) noise",
-        "levels": levels,
+        "levels": [median_level(runs) for runs in samples.values()],
         "targets": "100k partners: p99 <= 50 ms and >= 150 req/s at 8 clients",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result["levels"], indent=2))
 
 
 if __name__ == "__main__":

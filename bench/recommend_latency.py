@@ -1,32 +1,56 @@
-"""In-process recommend latency (p50/p95/p99, query embedding included) at 10k and 100k partners.
+"""In-process recommend latency per deal kind and filter selectivity, against a naive baseline.
 
 For each size: simulate an ecosystem (``training.simulate``), ingest it into a scratch store,
-build the index (timed: profiles/s of the embedding backend) and time ``Recommender.recommend``
-on the simulated judged deals, one at a time, after a warm-up. Results go to
-``bench/results/recommend_latency.json``.
+make the engine ready (around the saved index when it is current, as a server starts; else
+built and saved), build its naive twin (``bench/naive.py``: pandas boolean filtering, numpy
+brute-force cosine, the same scoring) and time ``Recommender.recommend`` one deal at a time,
+after a warm-up, per scenario:
+
+* ``mixed``: the simulated judged deals as they are;
+* ``description_only``: only their description; ``structured_only``: all but the description;
+* ``strict_50pct``, ``strict_5pct``, ``strict_0.1pct``: the judged deals under strict
+  constraints (country, languages, certifications, partner types) found in the data to allow
+  about that share of the partners; the share achieved is recorded.
+
+Per scenario and engine: p50/p95/p99 of ``recommend`` (query embedding included) and of
+retrieval alone (filter + vector search for an embedded query), with the naive/ours ratio per
+figure; per size: how the home was prepared (simulation, ingest rate), engine build time and
+resident memory. Results go to ``bench/results/recommend_latency.json`` (``--quick``:
+``var/bench/quick-results/``).
 
 Run::
 
-    PARTNERMATCH_EMBEDDING_BACKEND=onnx-int8 python -m bench.recommend_latency --sizes 10000 100000
+    PARTNERMATCH_EMBEDDING_BACKEND=onnx-int8 python -m bench.recommend_latency \
+        --sizes 10000 100000 1000000
+    python -m bench.recommend_latency --quick   # 10k partners, 30 deals per scenario
 
-``--work DIR`` keeps the scratch stores (and their vector caches) between runs, so a second run
-skips the embedding.
+``--work DIR`` keeps the scratch stores (and their vector caches and indexes) between runs, so a
+second run skips simulation, ingest and embedding.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import itertools
 import json
 import logging
+import math
 import os
-import platform
 import time
-from datetime import UTC, datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
+from pydantic import ValidationError
 
-from matcher.embedding import Embedder, embed_partners, get_embedder
+from bench.naive import NaiveRecommender
+from bench.report import provenance, results_path
+from matcher.embedding import Embedder, deal_text, embed_partners, get_embedder
 from matcher.index import PartnerIndex, read_manifest
 from matcher.ingest import ingest
 from matcher.recommender import (
@@ -35,13 +59,30 @@ from matcher.recommender import (
     build_engine,
     default_scorer,
     index_dir,
+    load_engine,
 )
 from matcher.schemas import Deal
 from matcher.settings import Settings
 from matcher.store import Store
 from training.evaluate import read_judged
 
-RESULTS = Path("bench/results/recommend_latency.json")
+RESULTS = "recommend_latency.json"
+SELECTIVITIES: dict[str, float] = {
+    "strict_50pct": 0.5,
+    "strict_5pct": 0.05,
+    "strict_0.1pct": 0.001,
+}
+# the deal field constraining each facet of the naive engine's table
+CONSTRAINT_FIELDS: dict[str, str] = {
+    "country": "country",
+    "language": "languages",
+    "certification": "certifications",
+    "partner_type": "partner_types",
+}
+FIGURES: tuple[str, ...] = ("p50_ms", "p95_ms", "p99_ms")
+WARMUP = 10
+
+Constraints = dict[str, Any]
 
 
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -55,6 +96,19 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
+def _memory_mib() -> dict[str, float]:
+    """Peak and current resident memory of this process (``VmHWM``, ``VmRSS``); the peak is
+    the whole process's so far, earlier sizes and ingest included."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return {
+        "peak_rss_mib": round(int(status["VmHWM"].split()[0]) / 1024, 1),
+        "rss_mib": round(int(status["VmRSS"].split()[0]) / 1024, 1),
+    }
+
+
+# -- the home: simulated ecosystem, store, index ---------------------------------------------------
+
+
 def _engine_with_replicated_vectors(
     store: Store, embedder: Embedder, settings: Settings, real_vectors: int
 ) -> Recommender:
@@ -62,8 +116,8 @@ def _engine_with_replicated_vectors(
     ``real_vectors`` partners and, for the others, a real vector plus small Gaussian noise.
 
     Only the vectors are synthetic; profiles, filters and BM25 cover every partner. It keeps
-    a 100k benchmark within minutes on two shared cores; search cost does not depend on what
-    the vectors encode.
+    a 100k (or 1M) benchmark within minutes on two shared cores; search cost does not depend
+    on what the vectors encode.
     """
     rows = [row for batch in store.iter_partner_rows() for row in batch]
     _, real = embed_partners(store, embedder, rows[:real_vectors])
@@ -78,21 +132,49 @@ def _engine_with_replicated_vectors(
     return assemble_engine(store, embedder, default_scorer(settings), settings, rows, index)
 
 
-def _simulated_store(size: int, work: Path, backend: str, judged: int) -> tuple[Settings, Path]:
-    """A home under ``work`` holding a simulated ecosystem of ``size`` partners (reused)."""
+def _simulated_store(
+    size: int, work: Path, backend: str, judged: int
+) -> tuple[Settings, Path, dict[str, object]]:
+    """A home under ``work`` holding a simulated ecosystem of ``size`` partners (reused), and
+    what preparing it took (simulation time, ingest rates) when this call had to."""
     from training.simulate import simulate
 
     data = work / f"eco-{size}"
+    preparation: dict[str, object] = {}
     if not (data / "partners.csv").exists():
+        started = time.perf_counter()
         simulate(data, n_partners=size, n_deals=size, n_judged=max(judged, 200), seed=7)
+        preparation["simulate_s"] = round(time.perf_counter() - started, 1)
     settings = Settings(home=work / f"home-{size}", embedding_backend=backend)
     store = Store.from_settings(settings)
     if store.count_partners() != size:
-        started = time.perf_counter()
-        ingest(store, "partners", data / "partners.csv", chunk_rows=settings.ingest_chunk_rows)
-        ingest(store, "outcomes", data / "outcomes.csv", chunk_rows=settings.ingest_chunk_rows)
-        logging.info("ingested %d partners in %.1f s", size, time.perf_counter() - started)
-    return settings, data / "judged_deals.jsonl"
+        preparation["ingest"] = {
+            kind: _timed_ingest(store, kind, data / f"{kind}.csv", settings.ingest_chunk_rows)
+            for kind in ("partners", "outcomes")
+        }
+    return settings, data / "judged_deals.jsonl", preparation
+
+
+def _timed_ingest(store: Store, kind: str, path: Path, chunk_rows: int) -> dict[str, float]:
+    started = time.perf_counter()
+    report = ingest(store, kind, path, chunk_rows=chunk_rows)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    logging.info("ingested %d %s in %.1f s", report.rows_loaded, kind, seconds)
+    return {
+        "rows": report.rows_loaded,
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(report.rows_loaded / seconds),
+    }
+
+
+def _index_is_current(settings: Settings, store: Store, model_id: str | None = None) -> bool:
+    """Whether the saved index matches the store's partners (and ``model_id``, if given)."""
+    manifest = read_manifest(index_dir(settings), missing_ok=True)
+    return (
+        manifest is not None
+        and manifest.store_fingerprint == store.partner_fingerprint()
+        and model_id in (None, manifest.model_id)
+    )
 
 
 def _build(settings: Settings, real_vectors: int) -> Recommender:
@@ -106,90 +188,321 @@ def _build(settings: Settings, real_vectors: int) -> Recommender:
     return engine
 
 
+def _ready_engine(settings: Settings, real_vectors: int) -> tuple[Recommender, str]:
+    """The engine as a server would get it: around the saved index when it is current, else
+    built (and saved); and which of the two happened."""
+    store = Store.from_settings(settings)
+    embedder = get_embedder(settings)
+    if _index_is_current(settings, store, embedder.model_id):
+        engine = load_engine(store, embedder, default_scorer(settings), settings)
+        return engine, "loaded the saved index"
+    return _build(settings, real_vectors), "built the index"
+
+
 def prepare_home(size: int, work: Path, real_vectors: int) -> tuple[Path, Path]:
     """A home with ``size`` simulated partners and a saved, current index, for serving.
 
     Returns the home and the judged deals file. Reuses what an earlier run left under ``work``.
     """
     backend = os.environ.get("PARTNERMATCH_EMBEDDING_BACKEND", Settings().embedding_backend)
-    settings, judged = _simulated_store(size, work, backend, 200)
-    store = Store.from_settings(settings)
-    manifest = read_manifest(index_dir(settings), missing_ok=True)
-    if manifest is None or manifest.store_fingerprint != store.partner_fingerprint():
+    settings, judged, _ = _simulated_store(size, work, backend, 200)
+    if not _index_is_current(settings, Store.from_settings(settings)):
         _build(settings, real_vectors)
     return settings.home, judged
 
 
-def measure(
-    size: int, work: Path, backend: str, queries: int, real_vectors: int
-) -> dict[str, object]:
-    """Simulate, ingest, index and time recommendations for one ecosystem size."""
-    settings, judged = _simulated_store(size, work, backend, queries)
-    embedder = get_embedder(settings)
+# -- scenarios -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selectivity:
+    """Strict constraints found to allow about ``target`` of the partners, and what they do."""
+
+    target: float
+    constraints: Constraints
+    allowed: int
+    share: float
+
+
+def _common_values(facets: pd.DataFrame, per_field: int) -> list[tuple[str, str]]:
+    """The ``per_field`` commonest values of each constraint field, as (field, value) pairs,
+    counted in the naive engine's one-hot facet table (certifications by key, which a deal
+    takes as a name)."""
+    counts = facets.drop(columns="partner_id").sum().sort_values(ascending=False, kind="stable")
+    by_field: dict[str, list[str]] = defaultdict(list)
+    for column, _ in counts.items():
+        facet, value = str(column).split("=", 1)
+        by_field[CONSTRAINT_FIELDS[facet]].append(value)
+    return [(name, value) for name, values in by_field.items() for value in values[:per_field]]
+
+
+def _with(constraints: Constraints, name: str, value: str) -> Constraints | None:
+    """The constraints plus one value (``None`` when that adds nothing new)."""
+    if name == "country":
+        return None if "country" in constraints else {**constraints, "country": value}
+    values = constraints.get(name, [])
+    return None if value in values else {**constraints, name: sorted([*values, value])}
+
+
+def find_selectivity(
+    engine: Recommender,
+    target: float,
+    values: list[tuple[str, str]],
+    beam: int = 8,
+    depth: int = 4,
+) -> Selectivity:
+    """A beam search over constraint combinations (adding one value at a time) for the one
+    whose strict filter allows the share of partners nearest ``target`` (on a log scale),
+    counted with the engine's own ``filter``."""
+
+    def allowed(constraints: Constraints) -> int:
+        return engine.filter(Deal(description="probe", strict=True, **constraints)).count
+
+    total = allowed({})
+
+    def miss(count: int) -> float:
+        return abs(math.log(max(count, 0.5) / (target * total)))
+
+    best: tuple[float, Constraints, int] = (miss(total), {}, total)
+    frontier: list[Constraints] = [{}]
+    seen: set[str] = set()
+    for _ in range(depth):
+        scored = []
+        for constraints in frontier:
+            for name, value in values:
+                candidate = _with(constraints, name, value)
+                if candidate is None or (key := json.dumps(candidate, sort_keys=True)) in seen:
+                    continue
+                seen.add(key)
+                count = allowed(candidate)
+                scored.append((miss(count), key, candidate, count))
+        scored.sort(key=lambda entry: entry[:2])
+        frontier = [constraints for _, _, constraints, _ in scored[:beam]]
+        if scored and scored[0][0] < best[0]:
+            best = (scored[0][0], scored[0][2], scored[0][3])
+    _, constraints, count = best
+    return Selectivity(target, constraints, count, round(count / total, 5))
+
+
+def _variant(deal: Deal, **changes: object) -> Deal | None:
+    """The deal with these fields changed; ``None`` when that leaves nothing to match."""
+    try:
+        return Deal.model_validate({**deal.model_dump(), **changes})
+    except ValidationError:
+        return None
+
+
+def _description_only(deal: Deal) -> Deal | None:
+    return Deal(description=deal.description, top_k=deal.top_k) if deal.description else None
+
+
+def _structured_only(deal: Deal) -> Deal | None:
+    return _variant(deal, description=None)
+
+
+def _under(selectivity: Selectivity) -> Callable[[Deal], Deal | None]:
+    """The deal with its own constraints replaced by the selectivity's, strict."""
+    cleared: Constraints = {name: [] for name in CONSTRAINT_FIELDS.values()} | {"country": None}
+    return lambda deal: _variant(deal, **(cleared | selectivity.constraints), strict=True)
+
+
+def _deals(judged: list[Deal], make: Callable[[Deal], Deal | None], n: int) -> list[Deal]:
+    """``n`` deals made from the judged ones (cycling through them when too few are valid)."""
+    made = [deal for deal in map(make, judged) if deal is not None]
+    return list(itertools.islice(itertools.cycle(made), n))
+
+
+# -- timing ----------------------------------------------------------------------------------------
+
+
+def _elapsed_ms(call: Callable[..., object], *args: object) -> float:
     started = time.perf_counter()
-    engine = _build(settings, real_vectors)
-    build_s = time.perf_counter() - started
-    replicated = size > real_vectors
-    deals: list[Deal] = [judged.deal for judged in read_judged(judged)]
-    deals = deals[:queries]
-    for deal in deals[:20]:  # warm-up: caches, allocator, first-call paths
-        engine.recommend(deal)
-    samples = []
-    embed_samples = []
+    call(*args)
+    return (time.perf_counter() - started) * 1000
+
+
+def _embedded(embedder: Embedder, deals: list[Deal]) -> tuple[np.ndarray, list[float]]:
+    """The deals' query vectors (retrieval is timed with them), and how long each took."""
+    vectors, samples = [], []
     for deal in deals:
         started = time.perf_counter()
-        engine.recommend(deal)
+        vectors.append(embedder.embed([deal_text(deal)])[0])
         samples.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        embedder.embed([deal.description or "x"])
-        embed_samples.append((time.perf_counter() - started) * 1000)
+    return np.array(vectors), samples
+
+
+def _retrieve(engine: Recommender, deal: Deal, query: np.ndarray) -> None:
+    """What the naive engine replaces: the hard filter and the vector search."""
+    filtered = engine.filter(deal)
+    if filtered.count:
+        engine.semantic_search(query, max(engine.candidates, deal.top_k), filtered)
+
+
+def _time_engine(
+    engine: Recommender, deals: list[Deal], queries: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """Recommend and retrieval latencies over ``deals``, one at a time, after a warm-up."""
+    for deal in deals[:WARMUP]:
+        engine.recommend(deal)
+    recommend = [_elapsed_ms(engine.recommend, deal) for deal in deals]
+    retrieval = [
+        _elapsed_ms(_retrieve, engine, deal, query)
+        for deal, query in zip(deals, queries, strict=True)
+    ]
+    return {"recommend": _percentiles(recommend), "retrieval": _percentiles(retrieval)}
+
+
+def _compared(ours: dict[str, float], naive: dict[str, float]) -> dict[str, object]:
+    """Both engines' figures and naive / ours for each."""
+    return {
+        "ours": ours,
+        "naive": naive,
+        "ratio_naive_over_ours": {f: round(naive[f] / ours[f], 2) for f in FIGURES if ours[f]},
+    }
+
+
+def _scenario(
+    engine: Recommender, naive: NaiveRecommender, deals: list[Deal], naive_n: int
+) -> dict[str, object]:
+    """One scenario timed on both engines (the naive on the first ``naive_n`` deals)."""
+    queries, embedding = _embedded(engine.embedder, deals)
+    ours = _time_engine(engine, deals, queries)
+    theirs = _time_engine(naive, deals[:naive_n], queries[:naive_n])
+    return {
+        "query_embedding": _percentiles(embedding),
+        **_compared(ours["recommend"], theirs["recommend"]),
+        "retrieval": _compared(ours["retrieval"], theirs["retrieval"]),
+    }
+
+
+def _scenarios(
+    engine: Recommender, naive: NaiveRecommender, judged: list[Deal], n: int, naive_n: int
+) -> dict[str, dict[str, object]]:
+    """Every scenario: deal kinds, then strict filters of decreasing selectivity."""
+    values = _common_values(naive.facets, per_field=12)
+    makers: dict[str, tuple[Callable[[Deal], Deal | None], dict[str, object]]] = {
+        "mixed": (lambda deal: deal, {}),
+        "description_only": (_description_only, {}),
+        "structured_only": (_structured_only, {}),
+    }
+    for name, target in SELECTIVITIES.items():
+        found = find_selectivity(engine, target, values)
+        logging.info("%s: %s allows %d (%.4f)", name, found.constraints, found.allowed, found.share)
+        makers[name] = (_under(found), {"filter": asdict(found)})
+    results = {}
+    for name, (make, about) in makers.items():
+        logging.info("timing %s", name)
+        results[name] = about | _scenario(engine, naive, _deals(judged, make, n), naive_n)
+    return results
+
+
+def measure(
+    size: int, work: Path, backend: str, queries: int, naive_queries: int, real_vectors: int
+) -> dict[str, object]:
+    """Prepare the home, make both engines ready and time every scenario for one size."""
+    settings, judged_path, preparation = _simulated_store(size, work, backend, queries)
+    started = time.perf_counter()
+    engine, engine_from = _ready_engine(settings, real_vectors)
+    engine_s = time.perf_counter() - started
+    engine_memory = _memory_mib()
+    started = time.perf_counter()
+    naive = NaiveRecommender.of(engine)
+    naive_s = time.perf_counter() - started
+    judged = [item.deal for item in read_judged(judged_path)]
     return {
         "partners": size,
         "index_kind": engine.index.kind,
-        "embedder": embedder.model_id,
+        "embedder": engine.embedder.model_id,
         "ipp_scorer": engine.scorer.version,
-        "index_build_s": round(build_s, 1),
         "vectors": "real"
-        if not replicated
+        if size <= real_vectors
         else f"real for {real_vectors}, the rest replicated from them with N(0, 0.02) noise",
-        "recommend": _percentiles(samples),
-        "query_embedding_only": _percentiles(embed_samples),
+        "naive_vectors": "the index's vectors, decoded from 8 bits (as the engine scores them)"
+        if engine.index.kind == "sq8"
+        else "the index's vectors (exact)",
+        "preparation": preparation or "reused the simulated, ingested home under --work",
+        "engine_from": engine_from,
+        "engine_ready_s": round(engine_s, 1),
+        **engine_memory,
+        "naive_engine": {"build_s": round(naive_s, 1), "after_it": _memory_mib()},
+        "scenarios": _scenarios(engine, naive, judged, queries, min(naive_queries, queries)),
     }
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def table(runs: list[dict[str, Any]]) -> str:
+    """The recommend and retrieval figures as a plain text table (ms; ratio naive/ours)."""
+    header = f"{'partners':>9} {'scenario':<17} {'part':<9} {'n':>7} "
+    header += f"{'ours p50/p95/p99':>22} {'naive p50/p95/p99':>24} {'ratio p50/p95/p99':>19}"
+    lines = [header]
+    for run in runs:
+        for name, scenario in run["scenarios"].items():
+            for part, figures in (("recommend", scenario), ("retrieval", scenario["retrieval"])):
+                ours, naive = figures["ours"], figures["naive"]
+                ratio = figures["ratio_naive_over_ours"]
+                lines.append(
+                    f"{run['partners']:>9} {name:<17} {part:<9} {ours['n']:>3}/{naive['n']:<3} "
+                    f"{_figures(ours):>22} {_figures(naive):>24} {_figures(ratio, 'x'):>19}"
+                )
+    return "\n".join(lines)
+
+
+def _figures(values: dict[str, float], unit: str = "") -> str:
+    return "/".join(f"{values[f]:g}{unit}" for f in FIGURES if f in values)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Measure each size and write the JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
-    parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--queries", type=int, default=200, help="Deals per scenario (ours).")
+    parser.add_argument(
+        "--naive-queries", type=int, default=100, help="Deals per scenario for the naive engine."
+    )
+    parser.add_argument("--out", type=Path, help="Default: bench/results (quick: var/bench).")
     parser.add_argument(
         "--real-vectors",
         type=int,
         default=20_000,
         help="Embed at most this many partners; replicate their vectors (with noise) beyond.",
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="Smoke run: 10k partners, 30 deals per scenario."
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.queries, args.naive_queries = [10_000], 30, 30
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     backend = os.environ.get("PARTNERMATCH_EMBEDDING_BACKEND", Settings().embedding_backend)
-    load_before = os.getloadavg()[0]
-    runs = [
-        measure(size, args.work, backend, args.queries, args.real_vectors) for size in args.sizes
-    ]
+    record = provenance("bench.recommend_latency")
+    started = time.perf_counter()
+    runs = []
+    for size in args.sizes:
+        runs.append(
+            measure(size, args.work, backend, args.queries, args.naive_queries, args.real_vectors)
+        )
+        gc.collect()  # the engines of one size are gone before the next is built
     result = {
-        "command": "python -m bench.recommend_latency --sizes "
-        + " ".join(str(s) for s in args.sizes),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
-        "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
-        "note": "in-process Recommender.recommend, one deal at a time, query embedding included; "
-        "see each run's `vectors` for whether every vector is a real embedding",
+        **record,
+        "load_average_1min_after": round(os.getloadavg()[0], 2),
+        "wall_s": round(time.perf_counter() - started, 1),
+        "note": "in-process recommend, one deal at a time, query embedding included; retrieval "
+        "is filter + vector search alone. naive = pandas boolean filtering over one-hot facet "
+        "columns + numpy brute-force cosine on one BLAS thread (matrix[allowed] @ query under "
+        "10% allowed, else (matrix @ query)[allowed]), the same scoring (bench/naive.py); it "
+        "runs on the first n of the same deals. See each run's `vectors` for whether every "
+        "vector is a real embedding; rss_mib / peak_rss_mib: the process once the engine is "
+        "ready (the peak so far, ingest and earlier sizes included), before the naive twin",
         "runs": runs,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
+    out = args.out or results_path(RESULTS, args.quick)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(table(runs))
+    print(f"results in {out}; {result['wall_s']} s in all")
 
 
 if __name__ == "__main__":
