@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--real-vectors",
         type=int,
-        default=20_000,
+        default=10_000,
         help="as bench.recommend_latency's, whose prepared home (and index) this reuses",
     )
     parser.add_argument("--out", type=Path, default=results_path("http_load.json", quick))

@@ -61,11 +61,12 @@ from matcher.recommender import (
     index_dir,
     load_engine,
 )
-from matcher.schemas import Deal
+from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store
 from training.evaluate import read_judged
 
+_NOISE_CHUNK = 100_000  # rows of noise drawn at a time (float32), to bound peak memory
 RESULTS = "recommend_latency.json"
 SELECTIVITIES: dict[str, float] = {
     "strict_50pct": 0.5,
@@ -119,16 +120,22 @@ def _engine_with_replicated_vectors(
     a 100k (or 1M) benchmark within minutes on two shared cores; search cost does not depend
     on what the vectors encode.
     """
-    rows = [row for batch in store.iter_partner_rows() for row in batch]
-    _, real = embed_partners(store, embedder, rows[:real_vectors])
+    row_ids: list[int] = []
+    first: list[tuple[int, Partner]] = []
+    for batch in store.iter_partner_rows():  # streamed: a million profiles would not fit
+        row_ids.extend(row_id for row_id, _ in batch)
+        first.extend(batch[: max(0, real_vectors - len(first))])
+    _, real = embed_partners(store, embedder, first)
+    vectors = real[np.arange(len(row_ids)) % len(real)].astype(np.float32)
     rng = np.random.default_rng(0)
-    vectors = real[np.arange(len(rows)) % len(real)].copy()
-    vectors[len(real) :] += rng.normal(scale=0.02, size=vectors[len(real) :].shape)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    row_ids = np.array([row_id for row_id, _ in rows], dtype=np.int64)
+    for start in range(len(real), len(vectors), _NOISE_CHUNK):
+        chunk = vectors[start : start + _NOISE_CHUNK]
+        chunk += rng.normal(scale=0.02, size=chunk.shape).astype(np.float32)
+        chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
     index = PartnerIndex.build(
-        embedder.model_id, row_ids, vectors.astype(np.float32), settings.index_exact_max
+        embedder.model_id, np.array(row_ids, dtype=np.int64), vectors, settings.index_exact_max
     )
+    rows = (row for batch in store.iter_partner_rows() for row in batch)
     return assemble_engine(store, embedder, default_scorer(settings), settings, rows, index)
 
 
@@ -466,7 +473,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--real-vectors",
         type=int,
-        default=20_000,
+        default=10_000,
         help="Embed at most this many partners; replicate their vectors (with noise) beyond.",
     )
     parser.add_argument(
