@@ -26,14 +26,14 @@ _GROWTH = 1.5
 
 
 def _facet_values(profile: PartnerProfile) -> list[tuple[str, str]]:
-    """The (facet, value) pairs a partner has; ``known`` names the list fields it filled in, so
-    that a ranking signal can tell "not this industry" from "industries unknown"."""
+    """The distinct (facet, value) pairs a partner has; ``known`` names the list fields it
+    filled in, so that a ranking signal can tell "not this industry" from "industries unknown"."""
     filled = {
         "countries": profile.countries,
         "industries": profile.industries,
         "segments": profile.segments,
     }
-    return [
+    pairs = [
         *(("country", value) for value in profile.countries),
         *(("language", value) for value in profile.languages),
         *{("certification", certification.key) for certification in profile.certifications},
@@ -42,6 +42,7 @@ def _facet_values(profile: PartnerProfile) -> list[tuple[str, str]]:
         *(("segment", value) for value in profile.segments),
         *(("known", name) for name, values in filled.items() if values),
     ]
+    return list(dict.fromkeys(pairs))
 
 
 def _headroom(profile: PartnerProfile) -> float:
@@ -84,11 +85,6 @@ class PartnerColumns:
         self.alive = np.zeros(self._bytes, dtype=np.uint8)
         self.headroom = np.full(self._bytes * 8, np.nan, dtype=np.float32)
         self._bitmaps: dict[tuple[str, str], np.ndarray] = {}
-        # per row, the bitmaps it is set in (keys by number: a tuple of small ints per row
-        # stays compact at a million partners)
-        self._keys: list[tuple[str, str]] = []
-        self._key_ids: dict[tuple[str, str], int] = {}
-        self._values: dict[int, tuple[int, ...]] = {}
         self.row_of: dict[str, int] = {}
         self.partner_of: dict[int, str] = {}
 
@@ -96,22 +92,20 @@ class PartnerColumns:
     def from_rows(cls, rows: Iterable[tuple[int, PartnerProfile]]) -> PartnerColumns:
         """Columns over these (row id, profile) pairs, read in one streaming pass."""
         columns = cls()
-        members: dict[int, list[int]] = {}
+        members: dict[tuple[str, str], list[int]] = {}
         headroom: dict[int, float] = {}
         for row_id, profile in rows:
-            key_ids = columns._row_keys(profile)
-            for key_id in key_ids:
-                members.setdefault(key_id, []).append(row_id)
-            columns._values[row_id] = key_ids
+            for key in _facet_values(profile):
+                members.setdefault(key, []).append(row_id)
             columns.row_of[profile.partner_id] = row_id
             columns.partner_of[row_id] = profile.partner_id
             headroom[row_id] = _headroom(profile)
-        columns._ensure(max(columns._values, default=0))
+        columns._ensure(max(headroom, default=0))
         columns.headroom[list(headroom)] = list(headroom.values())
         # one packbits per facet value, not one bit set per row and value
-        columns.alive = columns._packed(list(columns._values))
-        for key_id, members_of in members.items():
-            columns._bitmaps[columns._keys[key_id]] = columns._packed(members_of)
+        columns.alive = columns._packed(list(headroom))
+        for key, members_of in members.items():
+            columns._bitmaps[key] = columns._packed(members_of)
         return columns
 
     def _packed(self, row_ids: list[int]) -> np.ndarray:
@@ -120,7 +114,7 @@ class PartnerColumns:
         return np.packbits(mask, bitorder="little")
 
     def __len__(self) -> int:
-        return len(self._values)
+        return _count(self.alive)
 
     def _ensure(self, row_id: int) -> None:
         needed = row_id // 8 + 1
@@ -134,17 +128,6 @@ class PartnerColumns:
         self.headroom = np.concatenate([self.headroom, np.full(pad * 8, np.nan, np.float32)])
         self._bytes = size
 
-    def _row_keys(self, profile: PartnerProfile) -> tuple[int, ...]:
-        """The numbers of the bitmaps a profile belongs in (new facet values get one)."""
-        return tuple(self._key_id(key) for key in dict.fromkeys(_facet_values(profile)))
-
-    def _key_id(self, key: tuple[str, str]) -> int:
-        if key not in self._key_ids:
-            self._key_ids[key] = len(self._keys)
-            self._keys.append(key)
-            self._bitmaps[key] = np.zeros(self._bytes, dtype=np.uint8)
-        return self._key_ids[key]
-
     @staticmethod
     def _set(bitmap: np.ndarray, row_id: int, on: bool) -> None:
         byte, bit = divmod(row_id, 8)
@@ -157,26 +140,31 @@ class PartnerColumns:
         """Record (or replace) one partner's facet values."""
         self.remove(row_id)
         self._ensure(row_id)
-        key_ids = self._row_keys(profile)
-        for key_id in key_ids:
-            self._set(self._bitmaps[self._keys[key_id]], row_id, True)
+        for key in _facet_values(profile):
+            if key not in self._bitmaps:
+                self._bitmaps[key] = np.zeros(self._bytes, dtype=np.uint8)
+            self._set(self._bitmaps[key], row_id, True)
         self._set(self.alive, row_id, True)
         self.headroom[row_id] = _headroom(profile)
-        self._values[row_id] = key_ids
         self.row_of[profile.partner_id] = row_id
         self.partner_of[row_id] = profile.partner_id
 
     def remove(self, row_id: int) -> None:
-        """Forget one partner: it passes no filter from now on."""
-        key_ids = self._values.pop(row_id, None)
-        if key_ids is None:
-            return
-        for key_id in key_ids:
-            self._set(self._bitmaps[self._keys[key_id]], row_id, False)
-        self._set(self.alive, row_id, False)
-        self.headroom[row_id] = np.nan
+        """Forget one partner: it passes no filter from now on.
+
+        Its bit is cleared in every bitmap (a few hundred byte operations) rather than keeping
+        each row's facet values: at a million partners those would cost more memory than the
+        bitmaps themselves.
+        """
         partner_id = self.partner_of.pop(row_id, None)
-        if partner_id is not None and self.row_of.get(partner_id) == row_id:
+        if partner_id is None:
+            return
+        byte, keep = row_id // 8, np.uint8(~(1 << (row_id % 8)) & 0xFF)
+        for bitmap in self._bitmaps.values():
+            bitmap[byte] &= keep
+        self.alive[byte] &= keep
+        self.headroom[row_id] = np.nan
+        if self.row_of.get(partner_id) == row_id:
             del self.row_of[partner_id]
 
     def count_of(self, facet: str, values: Iterable[str], rows: np.ndarray) -> np.ndarray:

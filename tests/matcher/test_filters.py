@@ -127,6 +127,17 @@ def test_removed_partner_passes_no_filter() -> None:
     assert columns.compile(Deal(description="x")).funnel["total"] == 4
 
 
+def test_an_updated_partner_leaves_its_old_facet_values() -> None:
+    before = Partner(partner_id="Z", name="z", partner_type="isv", languages=["ja", "de"])
+    after = Partner(partner_id="Z", name="z", partner_type="msp", languages=["fr"])
+    columns = PartnerColumns.from_rows([(3, before)])
+    columns.upsert(3, after)
+    assert _allowed_ids(columns, Deal(description="x", languages=["ja"])) == set()
+    assert _allowed_ids(columns, Deal(description="x", partner_types=["isv"])) == set()
+    assert _allowed_ids(columns, Deal(description="x", languages=["fr"])) == {"Z"}
+    assert len(columns) == 1
+
+
 def test_columns_grow_for_row_ids_beyond_their_capacity() -> None:
     columns = PartnerColumns(capacity_rows=8)
     partner = Partner(partner_id="Z", name="z", partner_type="isv", languages=["ja"])
