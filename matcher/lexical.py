@@ -41,7 +41,6 @@ class LexicalIndex:
     def __init__(self) -> None:
         self._texts: dict[int, str] = {}
         self._row_ids = np.zeros(0, dtype=np.int64)
-        self._position: dict[int, int] = {}
         self._retriever: bm25s.BM25 | None = None
         self._lock = threading.Lock()
 
@@ -70,7 +69,6 @@ class LexicalIndex:
             retriever.index(tokens, show_progress=False)
         with self._lock:
             self._row_ids = row_ids
-            self._position = {int(row_id): i for i, row_id in enumerate(row_ids)}
             self._retriever = retriever
 
     def upsert(self, row_id: int, profile: PartnerProfile) -> None:
@@ -90,13 +88,13 @@ class LexicalIndex:
     def score(self, text: str) -> LexicalScores:
         """BM25 scores of every indexed partner for ``text``, computed once per request."""
         with self._lock:
-            retriever, row_ids, position = self._retriever, self._row_ids, self._position
+            retriever, row_ids = self._retriever, self._row_ids
         tokens = self.query_tokens(text)
         if retriever is None or not tokens:
             scores = np.zeros(len(row_ids), dtype=np.float32)
         else:
             scores = np.asarray(retriever.get_scores(tokens), dtype=np.float32)
-        return LexicalScores(row_ids, scores, position)
+        return LexicalScores(row_ids, scores)
 
     def top(
         self, text: str, k: int, allowed_rows: np.ndarray | None = None
@@ -109,9 +107,8 @@ class LexicalIndex:
 class LexicalScores:
     """One query's BM25 scores over the whole index, to take a top N and look up candidates."""
 
-    row_ids: np.ndarray
+    row_ids: np.ndarray  # ascending
     scores: np.ndarray
-    position: dict[int, int]
 
     def top(self, k: int, allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best (score > 0) among ``allowed_rows`` (boolean mask indexed by row id),
@@ -131,8 +128,10 @@ class LexicalScores:
         return row_ids[chosen], scores[chosen]
 
     def of(self, row_ids: list[int]) -> np.ndarray:
-        """Scores of these rows (0 for a row not indexed)."""
-        return np.array(
-            [self.scores[self.position[r]] if r in self.position else 0.0 for r in row_ids],
-            dtype=np.float32,
-        )
+        """Scores of these rows (0 for a row not indexed), by binary search in the sorted ids."""
+        wanted = np.asarray(row_ids, dtype=np.int64)
+        if not len(self.row_ids):
+            return np.zeros(len(wanted), dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.row_ids, wanted), len(self.row_ids) - 1)
+        found = self.row_ids[at] == wanted
+        return np.where(found, self.scores[at], 0.0).astype(np.float32)
