@@ -22,9 +22,11 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +59,36 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn._loss.link.LogitLink",
     "sklearn._loss.link.Interval",
 )
+
+
+class _RefuseTorch:
+    """An import finder that makes ``import torch`` fail (see :func:`_torch_left_unimported`)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        """Refuse torch and its submodules; leave every other import to the next finder."""
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"{name} is not imported while loading skops", name=name)
+
+
+@contextmanager
+def _torch_left_unimported() -> Iterator[None]:
+    """Import skops without importing torch as a side effect.
+
+    On import, skops lists scikit-learn's estimators by importing every scikit-learn module,
+    and scikit-learn's array-API shim for torch imports torch: 330 MB resident in a server that
+    embeds with ONNX and never uses it. Within this block ``import torch`` fails (the listing
+    skips what it cannot import); afterwards torch imports normally. A no-op when torch is
+    already loaded (the torch embedding backend).
+    """
+    if "torch" in sys.modules:
+        yield
+        return
+    finder = _RefuseTorch()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 class RegistryError(Exception):
@@ -185,7 +217,8 @@ class ModelRegistry:
 
         ``card`` renders the model card for the version name it is given.
         """
-        import skops.io as sio
+        with _torch_left_unimported():
+            import skops.io as sio
 
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
@@ -247,7 +280,8 @@ class ModelRegistry:
         Raises:
             ModelFileError: missing file, checksum mismatch, not a skops file, untrusted types.
         """
-        import skops.io as sio
+        with _torch_left_unimported():
+            import skops.io as sio
 
         manifest = self.manifest(version)
         model_path = self.path(version) / manifest.get("model_file", MODEL_FILE)

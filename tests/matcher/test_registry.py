@@ -229,3 +229,20 @@ def test_a_trained_model_reads_partner_history_from_the_stored_outcomes(
     assert any("1 of 2 deals" in line for line in active.evidence["capability"])
     # as in training, a partner without a deal in the window has no track record yet
     assert "win rate unknown (no closed deals)" in quiet.evidence["capability"]
+
+
+def test_serving_the_shipped_model_does_not_import_torch(tmp_path: Path) -> None:
+    """A fresh process loading the default model stays without torch (330 MB resident)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from matcher.settings import Settings; "
+        "from matcher.recommender import default_scorer; "
+        "scorer = default_scorer(Settings(home=sys.argv[1])); "
+        "print(scorer.version, 'torch' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert shown[0].startswith("ipp-") and shown[1] == "False"
