@@ -13,6 +13,8 @@ reference swap (:func:`build_engine` then assign), so a request never waits on a
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import sys
 import uuid
@@ -563,7 +565,18 @@ def assemble_engine(
         candidates=settings.recommend_candidates,
     )
     engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)
+    _return_freed_memory()
     return engine
+
+
+def _return_freed_memory() -> None:
+    """Give the heap freed by streaming the profiles back to the OS.
+
+    glibc keeps freed memory for reuse; after a load that is ~100 MB per 100k partners of
+    resident memory the engine no longer uses. A no-op where the C library is not glibc.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def build_engine(
