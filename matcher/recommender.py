@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import sys
 import uuid
@@ -549,7 +550,9 @@ def assemble_engine(
             specialisms[row_id] = _interned(partner.specialisms)
             yield row_id, partner
 
-    columns = PartnerColumns.from_rows(kept(rows))
+    with _collector_paused():
+        columns = PartnerColumns.from_rows(kept(rows))
+        lexical = LexicalIndex.from_texts(texts)
     outcomes_loaded = store.count_outcomes() > 0
     engine = Recommender(
         store=store,
@@ -557,7 +560,7 @@ def assemble_engine(
         scorer=scorer,
         index=index,
         columns=columns,
-        lexical=LexicalIndex.from_texts(texts),
+        lexical=lexical,
         profiles=ProfileCache(store),
         specialisms=specialisms,
         specialism_vectors={},
@@ -565,8 +568,30 @@ def assemble_engine(
         candidates=settings.recommend_candidates,
     )
     engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)
+    # the engine's millions of long-lived objects are left out of later cyclic collections,
+    # which would otherwise scan them all, mid-request, every time the oldest generation runs
+    # (collected once first, so no garbage is frozen with them)
+    gc.collect()
+    gc.freeze()
     _return_freed_memory()
     return engine
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the engine's columns and BM25 index are built.
+
+    The load allocates a few objects per partner that all stay alive, so each collection
+    finds nothing and rescans everything kept so far: it was half the load time at 100k
+    partners (20.9 s against 11.1 s without) and grows faster than the partner count.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _return_freed_memory() -> None:
