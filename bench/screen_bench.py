@@ -21,6 +21,7 @@ import os
 import platform
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from matcher.four_cs import MatrixConfig
@@ -106,6 +107,7 @@ def main() -> None:
         "target_seconds": TARGET_SECONDS,
         "meets_target": (finished - started) < TARGET_SECONDS,
         "bands": bands,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "python": platform.python_version(),
             "cpu": platform.processor() or platform.machine(),

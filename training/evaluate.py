@@ -19,11 +19,14 @@ import argparse
 import hashlib
 import json
 import logging
+import os
+import platform
 import random
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import ir_measures
@@ -260,6 +263,9 @@ def run(
         report = evaluate_systems(engine, evaluation)
         result: dict[str, object] = {
             "data": str(data),
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}",
             "deals": {"tuning": len(tuning), "evaluation": len(evaluation)},
             "embedder": engine.embedder.model_id,
             "ipp_scorer": engine.scorer.version,
