@@ -191,7 +191,7 @@ def validate_weights(
     return merged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PerformanceHistory:
     """A partner's closed deals over a window (12 months for serving; before close for training).
 

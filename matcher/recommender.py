@@ -14,7 +14,6 @@ reference swap (:func:`build_engine` then assign), so a request never waits on a
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import logging
 import sys
@@ -35,6 +34,7 @@ from matcher.index import IndexManifest, IndexStaleError, PartnerIndex, packed_s
 from matcher.ipp import FourCs, IppScorer
 from matcher.lexical import LexicalIndex, LexicalScores, lexical_text
 from matcher.locks import ReadWriteLock
+from matcher.memory import return_freed_memory
 from matcher.profiles import ProfileCache
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
@@ -583,7 +583,7 @@ def assemble_engine(
     # (collected once first, so no garbage is frozen with them)
     gc.collect()
     gc.freeze()
-    _return_freed_memory()
+    return_freed_memory()
     return engine
 
 
@@ -602,16 +602,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _return_freed_memory() -> None:
-    """Give the heap freed by streaming the profiles back to the OS.
-
-    glibc keeps freed memory for reuse; after a load that is ~100 MB per 100k partners of
-    resident memory the engine no longer uses. A no-op where the C library is not glibc.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def build_engine(

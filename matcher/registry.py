@@ -36,6 +36,7 @@ from matcher.files import sha256_file, write_json_atomically
 from matcher.four_cs import MatrixConfig, PerformanceHistory, Priors, feature_schema_hash
 from matcher.ipp import IppScorer
 from matcher.matrix import MatrixScorer
+from matcher.memory import return_freed_memory
 from matcher.settings import Settings, get_settings
 from matcher.store import Store
 from matcher.trained import TrainedScorer
@@ -388,4 +389,7 @@ def _outcome_histories(
     except SQLAlchemyError as error:
         logger.warning("outcomes unreadable (%s); partner 12-month fields stand in", error)
         return None
-    return histories_as_of(outcomes) if not outcomes.empty else None
+    histories = histories_as_of(outcomes) if not outcomes.empty else None
+    del outcomes
+    return_freed_memory()
+    return histories
