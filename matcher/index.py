@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 KINDS: tuple[str, ...] = ("flat", "sq8")
+# from this share of rows allowed, search unrestricted and cut (see PartnerIndex.search_allowed)
+WIDE_SEARCH_SHARE = 0.3
 
 
 class IndexLoadError(RuntimeError):
@@ -206,6 +208,28 @@ class PartnerIndex:
         nowhere = np.full(self.dim, np.nan, dtype=np.float32)
         found = [self.vector(int(row_id)) for row_id in row_ids]
         return np.stack([nowhere if v is None else v for v in found]).reshape(-1, self.dim)
+
+    def search_allowed(
+        self, query: np.ndarray, k: int, packed: np.ndarray, allowed: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest rows among those set in ``packed`` (``allowed`` of them): the same
+        answer as a search restricted by the bitmap, found the cheaper way.
+
+        A selector is checked per vector, which made a 1M-row SQ8 scan ~25 % slower when half
+        the rows pass. When most rows pass, an unrestricted search for enough extra neighbours
+        (twice the expected need) is cut to the allowed rows; it is used only when it holds
+        ``k`` of them, which then are exactly the ``k`` best allowed (the scan is exhaustive).
+        """
+        total = len(self)
+        if total and allowed >= WIDE_SEARCH_SHARE * total:
+            wide = min(total, int(k * total / allowed * 2) + 16)
+            rows, scores = self.search(query, wide)
+            inside = rows < len(packed) * 8
+            keep = np.zeros(len(rows), dtype=bool)
+            keep[inside] = (packed[rows[inside] >> 3] >> (rows[inside] & 7).astype(np.uint8)) & 1
+            if keep.sum() >= k or wide >= total:
+                return rows[keep][:k], scores[keep][:k]
+        return self.search(query, k, allowed=packed_selector(packed))
 
     def upsert(self, row_id: int, vector: np.ndarray) -> None:
         """Add or replace one partner's vector; searches see it as soon as this returns."""

@@ -30,7 +30,7 @@ from matcher.deal_terms import DealTerms, read_terms
 from matcher.embedding import Embedder, deal_text, embed_partners, embed_texts_cached
 from matcher.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
 from matcher.filters import FilterResult, PartnerColumns, coverage
-from matcher.index import IndexManifest, IndexStaleError, PartnerIndex, packed_selector
+from matcher.index import IndexManifest, IndexStaleError, PartnerIndex
 from matcher.ipp import FourCs, IppScorer
 from matcher.lexical import LexicalIndex, LexicalScores, lexical_text
 from matcher.locks import ReadWriteLock
@@ -336,7 +336,7 @@ class Recommender:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``pool`` allowed rows nearest ``query`` and their cosine similarities, the
         filter applied inside the FAISS search."""
-        return self.index.search(query, pool, allowed=packed_selector(filtered.allowed))
+        return self.index.search_allowed(query, pool, filtered.allowed, filtered.count)
 
     @staticmethod
     def lexical_query(deal: Deal) -> str:

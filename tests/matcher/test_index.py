@@ -12,6 +12,7 @@ from matcher.index import (
     IndexStaleError,
     PartnerIndex,
     bitmap_selector,
+    packed_selector,
     read_manifest,
 )
 
@@ -165,3 +166,25 @@ def test_saving_again_keeps_the_previous_file_for_readers_and_drops_older_ones(
     assert files == sorted([second.file, third.file])
     assert first.file not in files
     assert read_manifest(tmp_path) == third
+
+
+@pytest.mark.parametrize("exact_max", [10_000, 100])  # flat, then SQ8
+def test_search_allowed_equals_the_restricted_search(exact_max: int) -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    row_ids = np.arange(5, 3005, dtype=np.int64)
+    index = PartnerIndex.build("m", row_ids, vectors, exact_max=exact_max)
+    query = vectors[0]
+    worst_first = row_ids[np.argsort(vectors @ query)]
+    masks = {share: rng.random(3005) < share for share in (0.95, 0.5, 0.31, 0.05)}
+    # allowed rows are the 40 % least similar: the wide search finds too few and falls back
+    masks["far"] = np.isin(np.arange(3005), worst_first[:1200])
+    for name, mask in masks.items():
+        mask[:5] = False  # rows that do not exist are never set
+        packed = np.packbits(mask, bitorder="little")
+        expected, expected_scores = index.search(query, 50, allowed=packed_selector(packed))
+        rows, scores = index.search_allowed(query, 50, packed, int(mask.sum()))
+        assert rows.tolist() == expected.tolist(), name
+        np.testing.assert_allclose(scores, expected_scores, rtol=1e-6)
+        assert mask[rows].all()
