@@ -6,9 +6,12 @@ structured features (industry, track record, specialisms, segment, capacity head
 ``strict: false``, constraint coverage) → the IPP scorer's fit on the best candidates → one
 weighted score in 0–1 → explanations. Ties break by ``partner_id`` so answers are reproducible.
 
-The engine holds everything a request needs in memory; writes (:meth:`Recommender.upsert_partner`,
-:meth:`Recommender.delete_partner`) update it live, and a rebuilt engine replaces the old one by
-reference swap (:func:`build_engine` then assign), so a request never waits on a rebuild.
+The engine holds in memory what ranking needs of every partner (filter bitmaps, capacity,
+specialisms, BM25, vectors) and reads whole profiles from the store only for the few it scores
+and explains (:class:`~matcher.profiles.ProfileCache`). Writes
+(:meth:`Recommender.upsert_partner`, :meth:`Recommender.delete_partner`) update it live under a
+readers–writer lock, and a rebuilt engine replaces the old one by reference swap
+(:func:`build_engine` then assign), so a request never waits on a rebuild.
 """
 
 from __future__ import annotations
