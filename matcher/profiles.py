@@ -31,11 +31,9 @@ class ProfileCache:
         self._cached: OrderedDict[int, Partner] = OrderedDict()
         self._lock = threading.Lock()
 
-    def many(self, row_ids: Sequence[int]) -> list[Partner]:
-        """The profiles of ``row_ids`` in that order (one store query for the ones not cached).
-
-        Raises ``KeyError`` naming a row the store does not hold.
-        """
+    def many(self, row_ids: Sequence[int]) -> dict[int, Partner]:
+        """The profiles of ``row_ids`` (one store query for the ones not cached); a row the
+        store no longer holds (deleted, the engine not yet told) is left out."""
         with self._lock:
             found = {row_id: self._cached[row_id] for row_id in row_ids if row_id in self._cached}
             for row_id in found:
@@ -47,14 +45,11 @@ class ProfileCache:
             with self._lock:
                 for row_id, partner in loaded.items():
                     self._remember(row_id, partner)
-        return [found[row_id] for row_id in row_ids]
+        return found
 
     def get(self, row_id: int) -> Partner | None:
         """One profile, or ``None`` if the store does not hold the row."""
-        try:
-            return self.many([row_id])[0]
-        except KeyError:
-            return None
+        return self.many([row_id]).get(row_id)
 
     def put(self, row_id: int, partner: Partner) -> None:
         """Record a profile just written (a live upsert)."""

@@ -337,8 +337,8 @@ class Recommender:
     def semantic_search(
         self, query: np.ndarray, pool: int, filtered: FilterResult
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``pool`` allowed rows nearest ``query`` and their cosine similarities, the
-        filter applied inside the FAISS search."""
+        """The ``pool`` allowed rows nearest ``query`` and their cosine similarities, never
+        searched first and filtered after (:meth:`PartnerIndex.search_allowed`)."""
         return self.index.search_allowed(query, pool, filtered.allowed, filtered.count)
 
     @staticmethod
@@ -404,12 +404,14 @@ class Recommender:
     def _candidates(
         self, rows: np.ndarray, signals: Mapping[str, np.ndarray], best: list[tuple[int, float]]
     ) -> list[Candidate]:
-        """The chosen candidates (positions into ``rows``, with scores), full profiles loaded."""
+        """The chosen candidates (positions into ``rows``, with scores), full profiles loaded;
+        a partner deleted from the store while this request ran is dropped."""
         chosen = [int(rows[position]) for position, _ in best]
         partners = self.profiles.many(chosen)
         return [
-            Candidate(row_id, partner, signals_of(signals, position), score)
-            for row_id, partner, (position, score) in zip(chosen, partners, best, strict=True)
+            Candidate(row_id, partners[row_id], signals_of(signals, position), score)
+            for row_id, (position, score) in zip(chosen, best, strict=True)
+            if row_id in partners
         ]
 
     def _structured_signals(

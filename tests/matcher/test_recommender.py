@@ -217,6 +217,15 @@ def test_deleted_partner_never_comes_back(store: Store, settings: Settings) -> N
         assert "P-PPM" not in [r["partner_id"] for r in engine.recommend(deal)["results"]]
 
 
+def test_a_partner_deleted_before_the_engine_hears_of_it_is_skipped(
+    store: Store, settings: Settings
+) -> None:
+    engine = _engine(store, settings, ECOSYSTEM)
+    store.delete_partner("P-PPM")  # the service then tells the engine; a request may come first
+    answer = engine.recommend(Deal(description="project portfolio management"))
+    assert answer["results"] and "P-PPM" not in [r["partner_id"] for r in answer["results"]]
+
+
 def test_loaded_engine_answers_like_the_built_one(store: Store, settings: Settings) -> None:
     built = _engine(store, settings, ECOSYSTEM)
     loaded = load_engine(store, FakeEmbedder(), NeutralScorer(), settings)
