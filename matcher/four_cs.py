@@ -710,66 +710,28 @@ class FourCsAssessor:
         out: list[Criterion] = []
 
         own_industries = partner.industries
-        if target is not None and target.industry is not None:
-            name = _industry_name(target.industry)
+        deal_industry = target.industry if target is not None else None
+        if deal_industry is not None or icp.industries:
+            value: float | None
             if not own_industries:
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "industries",
-                        None,
-                        weight["industries"],
-                        "industries unknown",
-                    )
-                )
-            elif target.industry in own_industries:
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "industries",
-                        1.0,
-                        weight["industries"],
-                        f"serves the deal's industry ({name})",
-                    )
-                )
-            else:
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "industries",
-                        0.0,
-                        weight["industries"],
-                        f"does not serve {name}",
-                    )
-                )
-        elif icp.industries:
-            if not own_industries:
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "industries",
-                        None,
-                        weight["industries"],
-                        "industries unknown",
-                    )
+                value, text = None, "industries unknown"
+            elif deal_industry is not None:
+                name = _industry_name(deal_industry)
+                serves = deal_industry in own_industries
+                value = 1.0 if serves else 0.0
+                text = (
+                    f"serves the deal's industry ({name})" if serves else f"does not serve {name}"
                 )
             else:
                 overlap = sum(1 for industry in icp.industries if industry in own_industries)
                 needed = min(len(icp.industries), self.config.scales["industries"])
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "industries",
-                        min(1.0, overlap / needed),
-                        weight["industries"],
-                        f"serves {_share(overlap, len(icp.industries))} target industries",
-                    )
-                )
+                value = min(1.0, overlap / needed)
+                text = f"serves {_share(overlap, len(icp.industries))} target industries"
+            out.append(Criterion("customer_fit", "industries", value, weight["industries"], text))
 
         countries = partner.countries
         deal_country = target.country if target is not None else None
         if deal_country is not None or self._icp_regions:
-            value: float | None
             if not countries:
                 value, text = None, "countries served unknown"
             elif deal_country is not None:
@@ -787,45 +749,22 @@ class FourCsAssessor:
             out.append(Criterion("customer_fit", "regions", value, weight["regions"], text))
 
         segments = partner.segments
-        if target is not None and target.segment is not None:
-            label = _readable(target.segment)
+        deal_segment = target.segment if target is not None else None
+        if deal_segment is not None or icp.segments:
             if not segments:
-                out.append(
-                    Criterion(
-                        "customer_fit", "segments", None, weight["segments"], "segments unknown"
-                    )
-                )
-            else:
-                serves = target.segment in segments
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "segments",
-                        1.0 if serves else 0.0,
-                        weight["segments"],
-                        f"serves {label} customers"
-                        if serves
-                        else f"does not serve {label} customers",
-                    )
-                )
-        elif icp.segments:
-            if not segments:
-                out.append(
-                    Criterion(
-                        "customer_fit", "segments", None, weight["segments"], "segments unknown"
-                    )
+                value, text = None, "segments unknown"
+            elif deal_segment is not None:
+                label = _readable(deal_segment)
+                serves = deal_segment in segments
+                value = 1.0 if serves else 0.0
+                text = (
+                    f"serves {label} customers" if serves else f"does not serve {label} customers"
                 )
             else:
                 overlap = sum(1 for segment in icp.segments if segment in segments)
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "segments",
-                        overlap / len(icp.segments),
-                        weight["segments"],
-                        f"serves {_share(overlap, len(icp.segments))} target segments",
-                    )
-                )
+                value = overlap / len(icp.segments)
+                text = f"serves {_share(overlap, len(icp.segments))} target segments"
+            out.append(Criterion("customer_fit", "segments", value, weight["segments"], text))
 
         wanted = (
             target.languages if target is not None and target.languages else list(icp.languages)
@@ -833,22 +772,12 @@ class FourCsAssessor:
         if wanted:
             spoken = partner.languages
             if not spoken:
-                out.append(
-                    Criterion(
-                        "customer_fit", "languages", None, weight["languages"], "languages unknown"
-                    )
-                )
+                value, text = None, "languages unknown"
             else:
                 matched = sum(1 for language in wanted if language in spoken)
-                out.append(
-                    Criterion(
-                        "customer_fit",
-                        "languages",
-                        matched / len(wanted),
-                        weight["languages"],
-                        f"speaks {_share(matched, len(wanted))} required languages",
-                    )
-                )
+                value = matched / len(wanted)
+                text = f"speaks {_share(matched, len(wanted))} required languages"
+            out.append(Criterion("customer_fit", "languages", value, weight["languages"], text))
         return out
 
 
