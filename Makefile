@@ -39,8 +39,10 @@ browser: $(CHROMIUM)
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
+# ruff (lint + format) on everything; mypy on the three packages that ship.
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/mypy matcher api training
 
 # The sample ecosystem is re-ingested on every run: an upsert, so it is idempotent.
 # The index build re-embeds only what changed (vectors are cached by content hash).

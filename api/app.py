@@ -3,7 +3,7 @@
 ``create_app`` opens the store, creates the matching service (its engine loads in the
 background at start-up, so `/healthz` answers at once and `/readyz` says when recommendations
 can be served), installs the error mapping (problem+json), the body cap, metrics and the
-widget's CORS, and mounts one router per resource.
+widget's CORS, and mounts the versioned API (one router, under ``/v1``), health and the pages.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from prometheus_client import CollectorRegistry
 from api.errors import install_error_handlers
 from api.limits import TokenBucket
 from api.middleware import BodyLimit, Metrics, WidgetCors
-from api.routes import feedback, health, models, operations, partners, prospects, recommendations
-from api.routes.pages import router as pages_router
+from api.routes import health, pages, v1_router
 from matcher.embedding import Embedder, get_embedder
-from matcher.ipp import IppScorer
-from matcher.recommender import default_scorer
+from matcher.engine import MatchingService
+from matcher.ipp import IppScorer, default_scorer
 from matcher.recruiting import RecruitingService
-from matcher.service import MatchingService
 from matcher.settings import Settings, get_settings
 from matcher.store import Store
 
@@ -79,7 +77,7 @@ def create_app(
     app.add_middleware(WidgetCors, allow_origins=settings.widget_origins)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
-    for module in (health, recommendations, prospects, partners, feedback, models, operations):
-        app.include_router(module.router)
-    app.include_router(pages_router)
+    app.include_router(health.router)
+    app.include_router(v1_router)
+    app.include_router(pages.router)
     return app

@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Problem
+from matcher.engine import MatchingService
 from matcher.keys import ApiKey, verify_key
 from matcher.recruiting import RecruitingService
-from matcher.service import MatchingService
 from matcher.settings import Settings
 from matcher.store import Store
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from matcher.service import EngineNotReady
+from matcher.engine import EngineNotReady
 from matcher.taxonomy import UnknownValueError
 
 logger = logging.getLogger(__name__)
@@ -134,10 +134,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             request, 422, str(error), [{"field": error.field, "message": str(error)}]
         )
-
-    @app.exception_handler(EngineNotReady)
-    async def _not_ready(request: Request, error: EngineNotReady) -> JSONResponse:
-        return problem_response(request, 503, str(error), headers={"Retry-After": "10"})
 
     @app.exception_handler(EngineNotReady)
     async def _not_ready(request: Request, error: EngineNotReady) -> JSONResponse:

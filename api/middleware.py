@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem_response
@@ -59,7 +62,13 @@ class _TooLarge(Exception):
 
 
 class Metrics:
-    """Request counts and latency histograms per route template, method and status."""
+    """Request counts and latency histograms per route template, method and status.
+
+    The template is the full one (``/v1/partners/{partner_id}``). FastAPI puts the matched
+    route in ``scope["route"]``, but the route of an included router keeps the path it was
+    declared with, without the prefixes it was included under (``/v1``); so the full paths
+    are looked up once from the app's route contexts.
+    """
 
     def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
@@ -76,6 +85,20 @@ class Metrics:
             ["method", "route", "status"],
             registry=registry,
         )
+        self._templates: dict[int, str] | None = None
+
+    def _template(self, app: Starlette, route: BaseRoute | None) -> str:
+        """The full path template of the matched ``route``; ``unmatched`` without one."""
+        if route is None:
+            return "unmatched"
+        if self._templates is None:
+            self._templates = {
+                id(context.original_route): context.path
+                for context in iter_route_contexts(app.routes)
+                if context.path is not None
+            }
+        template = self._templates.get(id(route))
+        return template if template is not None else str(getattr(route, "path", "unmatched"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,8 +116,7 @@ class Metrics:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            template = self._template(scope["app"], scope.get("route"))
             labels = (scope["method"], template, str(status))
             self.latency.labels(*labels).observe(time.perf_counter() - started)
             self.requests.labels(*labels).inc()

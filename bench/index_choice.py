@@ -1,6 +1,6 @@
 """Which FAISS index at 1M partners: recall@10 vs exact, latency, memory and build time.
 
-Compares, each wrapped in ``IndexIDMap2`` and searched like ``matcher.index.PartnerIndex``
+Compares, each wrapped in ``IndexIDMap2`` and searched like ``matcher.engine.index.PartnerIndex``
 (one query at a time on one OpenMP thread, filters through ``IDSelectorBitmap``):
 
 - ``flat`` (exact ``IndexFlatIP``), ``sq8`` and ``fp16`` (``IndexScalarQuantizer``, exhaustive);
@@ -49,7 +49,7 @@ import numpy as np
 from bench.recommend_latency import _percentiles
 from bench.report import provenance, results_path
 from matcher.embedding import deal_text, embed_partners, get_embedder
-from matcher.index import bitmap_selector
+from matcher.engine import bitmap_selector
 from matcher.ingest import ingest
 from matcher.settings import Settings
 from matcher.store import Store

@@ -29,9 +29,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from matcher.filters import FilterResult
-from matcher.index import PartnerIndex
-from matcher.recommender import Recommender
+from matcher.engine import FilterResult, PartnerIndex, Recommender
 from matcher.schemas import Deal, PartnerProfile
 
 _RECONSTRUCT_CHUNK = 65_536

@@ -51,16 +51,17 @@ from pydantic import ValidationError
 from bench.naive import NaiveRecommender
 from bench.report import provenance, results_path
 from matcher.embedding import Embedder, deal_text, embed_partners, get_embedder
-from matcher.index import PartnerIndex, read_manifest
-from matcher.ingest import ingest
-from matcher.recommender import (
+from matcher.engine import (
+    PartnerIndex,
     Recommender,
     assemble_engine,
     build_engine,
-    default_scorer,
     index_dir,
     load_engine,
+    read_manifest,
 )
+from matcher.ingest import ingest
+from matcher.ipp import default_scorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store

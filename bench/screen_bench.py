@@ -24,9 +24,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from matcher.four_cs import MatrixConfig
 from matcher.ingest import ingest
-from matcher.prospects import prospect_scorer_for, screen_file
+from matcher.ipp import MatrixConfig
+from matcher.recruiting import prospect_scorer_for, screen_file
 from matcher.settings import Settings
 from matcher.store import Store
 from training.simulate import generate_partners, simulate

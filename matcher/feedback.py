@@ -89,7 +89,9 @@ def record_feedback(store: Store, feedback: Feedback, key_id: str | None = None)
                 created_at=datetime.now(UTC),
             )
         )
-    return int(result.inserted_primary_key[0])
+    inserted = result.inserted_primary_key
+    assert inserted is not None  # an INSERT of one row always reports its key
+    return int(inserted[0])
 
 
 def feedback_for(store: Store, partner_id: str) -> list[dict[str, object]]:

@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     )
     matrix_config: Path | None = Field(
         default=None,
-        description="A Partner Evaluation Matrix file; default the packaged `matcher/matrix.toml`.",
+        description=(
+            "A Partner Evaluation Matrix file; default the packaged `matcher/ipp/matrix.toml`."
+        ),
     )
     widget_origins: list[str] = Field(
         default=["http://127.0.0.1:8000", "http://localhost:8000"],
@@ -44,7 +46,7 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=11 * 1024 * 1024, gt=0, description="Largest HTTP request body accepted."
     )
-    # -- matching engine (matcher/embedding.py, index.py, recommender.py) --
+    # -- matching engine (matcher/embedding/, matcher/engine/index.py, recommender.py) --
     embedding_backend: str = Field(
         default="onnx-int8",
         description="Sentence embedding backend: `torch`, `onnx` (fp32) or `onnx-int8` "

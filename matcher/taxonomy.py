@@ -58,7 +58,7 @@ INDUSTRIES: dict[str, str] = {
     "transportation_logistics": "Transportation & Logistics",
 }
 
-# Synonyms people use for the canonical industries (keys already in `_fold` form).
+# Synonyms people use for the canonical industries (keys already in `fold` form).
 _INDUSTRY_SYNONYMS: dict[str, str] = {
     "agri": "agriculture",
     "farming": "agriculture",
@@ -154,7 +154,7 @@ _PARTNER_TYPE_SYNONYMS: dict[str, str] = {
 }
 
 # Country names people write that ISO 3166 spells differently.
-_COUNTRY_ALIASES: dict[str, str] = {
+COUNTRY_ALIASES: dict[str, str] = {
     "uk": "GB",
     "great britain": "GB",
     "england": "GB",
@@ -200,7 +200,7 @@ class UnknownValueError(ValueError):
         super().__init__(f"unknown {field} {value!r}{hint}")
 
 
-def _fold(value: str) -> str:
+def fold(value: str) -> str:
     """Case-, accent-free-ish, `&`/`and`- and punctuation-insensitive form used for lookups."""
     folded = value.strip().lower().replace("&", " and ")
     folded = re.sub(r"[^a-z0-9]+", " ", folded)
@@ -214,9 +214,9 @@ def closest(value: str, allowed: list[str] | tuple[str, ...], limit: int = 3) ->
 
 
 @cache
-def _industry_lookup() -> dict[str, str]:
-    lookup = {_fold(industry_id.replace("_", " ")): industry_id for industry_id in INDUSTRIES}
-    lookup.update({_fold(name): industry_id for industry_id, name in INDUSTRIES.items()})
+def industry_lookup() -> dict[str, str]:
+    lookup = {fold(industry_id.replace("_", " ")): industry_id for industry_id in INDUSTRIES}
+    lookup.update({fold(name): industry_id for industry_id, name in INDUSTRIES.items()})
     lookup.update(_INDUSTRY_SYNONYMS)
     return lookup
 
@@ -224,7 +224,7 @@ def _industry_lookup() -> dict[str, str]:
 @cache
 def normalise_industry(value: str) -> str:
     """Map an industry name, id or synonym (``"Pharma"``, ``"Energy and Utilities"``) to its id."""
-    industry_id = _industry_lookup().get(_fold(value))
+    industry_id = industry_lookup().get(fold(value))
     if industry_id is None:
         raise UnknownValueError("industry", value, closest(value, tuple(INDUSTRIES)))
     return industry_id
@@ -233,7 +233,7 @@ def normalise_industry(value: str) -> str:
 def _normalise_enum(
     field: str, value: str, allowed: tuple[str, ...], synonyms: dict[str, str]
 ) -> str:
-    folded = _fold(value)
+    folded = fold(value)
     candidate = folded.replace(" ", "_")
     if candidate in allowed:
         return candidate
@@ -277,10 +277,10 @@ def _language_lookup() -> dict[str, str]:
             continue
         lookup[code] = code
         lookup[language.alpha_3] = code
-        lookup[_fold(language.name)] = code
+        lookup[fold(language.name)] = code
         for name in language.name.split(";"):
             # pycountry calls some languages "Malay (macrolanguage)"; people write "Malay".
-            lookup.setdefault(_fold(name.removesuffix(" (macrolanguage)")), code)
+            lookup.setdefault(fold(name.removesuffix(" (macrolanguage)")), code)
     lookup.update(_LANGUAGE_ALIASES)
     return lookup
 
@@ -301,7 +301,7 @@ def language_name(code: str) -> str:
 @cache
 def normalise_language(value: str) -> str:
     """Map an ISO 639-1/639-3 code or English name (``"German"``, ``"deu"``) to ISO 639-1."""
-    code = _language_lookup().get(_fold(value))
+    code = _language_lookup().get(fold(value))
     if code is None:
         names = [language.name for language in pycountry.languages if hasattr(language, "alpha_2")]
         raise UnknownValueError("language", value, closest(value, names))
@@ -320,11 +320,11 @@ def sales_regions() -> dict[str, tuple[str, ...]]:
     for name, spec in raw["regions"].items():
         codes: list[str] = []
         for member in spec["members"]:
-            codes.extend(regions.get(_fold(member), [member]))
+            codes.extend(regions.get(fold(member), [member]))
         unknown = [code for code in codes if pycountry.countries.get(alpha_2=code) is None]
         if unknown:
             raise ValueError(f"regions.toml: {name} lists unknown country codes {unknown}")
-        regions[_fold(name)] = tuple(dict.fromkeys(codes))
+        regions[fold(name)] = tuple(dict.fromkeys(codes))
     return regions
 
 
@@ -334,7 +334,7 @@ def normalise_countries(value: str) -> tuple[str, ...]:
 
     ``"Germany"`` → ``("DE",)``; ``"DACH"`` → ``("DE", "AT", "CH")``.
     """
-    folded = _fold(value)
+    folded = fold(value)
     regions = sales_regions()
     if folded in regions:
         return regions[folded]
@@ -344,9 +344,9 @@ def normalise_countries(value: str) -> tuple[str, ...]:
 @cache
 def normalise_country(value: str) -> str:
     """Map one country code or name to ISO 3166-1 alpha-2; region words are not accepted here."""
-    folded = _fold(value)
-    if folded in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[folded]
+    folded = fold(value)
+    if folded in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[folded]
     try:
         return str(pycountry.countries.lookup(value.strip()).alpha_2)
     except LookupError:
@@ -360,7 +360,7 @@ def certification_key(name: str) -> str:
 
     ``"Smartsheet Certified  Solution-Partner"`` → ``"smartsheet-certified-solution-partner"``.
     """
-    key = _fold(name.replace("&", " and ")).replace(" ", "-")
+    key = fold(name.replace("&", " and ")).replace(" ", "-")
     if not key:
         raise ValueError("certification name is empty")
     return key
@@ -370,7 +370,7 @@ def certification_key(name: str) -> str:
 def asset_kind(asset: str) -> tuple[str, str]:
     """Split an asset ``"template:Resource planning"`` into its kind and name, checking the kind."""
     kind, separator, name = asset.partition(":")
-    kind = _fold(kind)
+    kind = fold(kind)
     if not separator or not name.strip():
         raise ValueError(
             f"asset {asset!r} must look like 'template:<name>', 'integration:<name>' "

@@ -35,7 +35,7 @@ def store(settings: Settings) -> Store:
 @pytest.fixture(scope="session")
 def real_embedder(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The packaged all-MiniLM-L6-v2 (torch backend), loaded once for the whole session."""
-    from matcher.embedding import get_embedder
+    from matcher.embedding.factory import get_embedder
 
     home = tmp_path_factory.mktemp("embedder-home")
     return get_embedder(Settings(home=home, embedding_backend="torch"))

@@ -70,7 +70,7 @@ def simulate_command(
         )
     if out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
-    from matcher.cli import console, progress_bar  # lazily: matcher.cli loads this module
+    from matcher.cli.console import console, progress_bar
 
     with progress_bar() as bar:
         tasks: dict[str, TaskID] = {}

@@ -34,16 +34,9 @@ import numpy as np
 from ir_measures import RR, Qrel, R, ScoredDoc, nDCG
 
 from matcher.embedding import Embedder, deal_text, get_embedder
-from matcher.index import packed_selector
+from matcher.engine import SIGNALS, RankingWeights, Recommender, build_engine, packed_selector
 from matcher.ingest import ingest
-from matcher.ipp import IppScorer
-from matcher.recommender import (
-    SIGNALS,
-    RankingWeights,
-    Recommender,
-    build_engine,
-    default_scorer,
-)
+from matcher.ipp import IppScorer, default_scorer
 from matcher.schemas import Deal
 from matcher.settings import Settings
 from matcher.store import Store

@@ -7,7 +7,7 @@ partner's own 12-month performance fields (``deals_won_12m`` ...) are never read
 snapshot taken after many of the deals closed. Profile fields (employees, certifications ...)
 are a snapshot too; the model card says so.
 
-Feature rows come from :func:`matcher.four_cs.model_features`, the function serving uses.
+Feature rows come from :func:`matcher.ipp.four_cs.model_features`, the function serving uses.
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ import numpy as np
 import pandas as pd
 
 from matcher import taxonomy
-from matcher.four_cs import (
+from matcher.ipp import (
     FEATURE_NAMES,
+    FOUR_CS,
     FourCsAssessor,
     MatrixConfig,
     PerformanceHistory,
     Priors,
     fit_priors,
     model_features,
+    weighted_overall,
 )
-from matcher.ipp import FOUR_CS
-from matcher.matrix import weighted_overall
 from matcher.schemas import Deal, Partner
 
 HISTORY_WINDOW_DAYS = 365

@@ -32,8 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from matcher.four_cs import FEATURE_NAMES, MatrixConfig, Priors, feature_schema_hash
-from matcher.ipp import FOUR_CS
+from matcher.ipp import FEATURE_NAMES, FOUR_CS, MatrixConfig, Priors, feature_schema_hash
 from matcher.schemas import Partner
 from training.features import build_training_set, training_priors
 
@@ -416,7 +415,7 @@ def model_card(result: TrainingResult, version: str) -> str:
         "",
         f"P(win | partner, deal): a calibrated {params['model']} classifier "
         f"({params['calibration']} calibration) over {len(result.feature_names)} features built "
-        "from the 4 Cs (`matcher.four_cs.model_features`).",
+        "from the 4 Cs (`matcher.ipp.four_cs.model_features`).",
         f"Feature schema hash `{result.schema_hash}`.",
         "",
         "## Data",

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from matcher.four_cs import MatrixConfig
-from matcher.registry import ModelRegistry
+from matcher.ipp import MatrixConfig, ModelRegistry
 from matcher.settings import get_settings
 from matcher.store import Store
 from training.features import training_outcomes
@@ -71,7 +70,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Learn P(win | partner, deal) from the outcomes; write a new model version."""
-        from matcher.cli import console, open_store
+        from matcher.cli.console import console, open_store
 
         settings = get_settings()
         if model not in MODELS or calibration not in CALIBRATIONS:

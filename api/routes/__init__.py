@@ -1,0 +1,23 @@
+"""The HTTP routes, one module per resource.
+
+The versioned API is one router, ``v1_router``: each resource router has a prefix relative
+to it (``/partners``), so the version is written once and the app mounts it once. Health
+(``/healthz``, ``/readyz``, ``/metrics``) and the web pages stay outside it, unversioned.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import feedback, models, operations, partners, prospects, recommendations, widget
+
+v1_router = APIRouter(prefix="/v1")
+v1_router.include_router(recommendations.router)
+v1_router.include_router(widget.router)
+v1_router.include_router(prospects.router)
+v1_router.include_router(partners.router)
+v1_router.include_router(feedback.router)
+v1_router.include_router(models.router)
+v1_router.include_router(operations.router)
+
+__all__ = ["v1_router"]

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import SellerKey, StoreDep
 from api.errors import problem_responses
+from api.responses import FeedbackRecorded
 from matcher.feedback import Feedback, record_feedback
 
 router = APIRouter(
-    prefix="/v1/feedback", tags=["feedback"], responses=problem_responses(400, 401, 403, 413, 422)
+    prefix="/feedback", tags=["feedback"], responses=problem_responses(400, 401, 403, 413, 422)
 )
-
-
-class FeedbackRecorded(BaseModel):
-    """The stored event's id."""
-
-    feedback_id: int
 
 
 @router.post("", status_code=201, response_model=FeedbackRecorded)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 
 from api.errors import Problem, problem_responses
+from api.responses import Readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -15,13 +15,6 @@ router = APIRouter(tags=["operations"])
 def healthz() -> dict[str, str]:
     """Liveness: the process is up and answering."""
     return {"status": "ok"}
-
-
-class Readiness(BaseModel):
-    """Which services are loaded."""
-
-    status: str
-    checks: dict[str, bool]
 
 
 @router.get(

@@ -5,20 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
 
 from api.deps import AdminKey, ServiceDep, SettingsDep
 from api.errors import Problem, problem_responses
-from matcher.registry import ModelRegistry, RegistryError, VersionInfo
+from api.responses import ModelList
+from matcher.ipp import ModelRegistry, RegistryError
 
-router = APIRouter(prefix="/v1/models", tags=["models"], responses=problem_responses(401, 403))
-
-
-class ModelList(BaseModel):
-    """Registered versions and what is serving now."""
-
-    versions: list[VersionInfo]
-    serving: str | None
+router = APIRouter(prefix="/models", tags=["models"], responses=problem_responses(401, 403))
 
 
 @router.get("", response_model=ModelList)

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import AdminKey, ServiceDep
 from api.errors import problem_responses
+from api.responses import RebuildStarted
 
-router = APIRouter(prefix="/v1/index", tags=["operations"], responses=problem_responses(401, 403))
-
-
-class RebuildStarted(BaseModel):
-    """A full re-index has started; the current index is served until it is swapped."""
-
-    status: str
-    serving_index_version: str | None
+router = APIRouter(prefix="/index", tags=["operations"], responses=problem_responses(401, 403))
 
 
 @router.post("/rebuild", status_code=202, response_model=RebuildStarted)

@@ -5,29 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict
 
 from api.deps import AdminKey, InternalKey, SellerKey, ServiceDep, StoreDep
 from api.errors import Problem, problem_responses
+from api.responses import PartnerList, QuarterScorecard, Scorecard
+from matcher.ipp import partner_quarters
 from matcher.schemas import PARTNER_ID_RE, Partner
-from matcher.scorecard import partner_quarters
 from matcher.store import PartnerFilter, Store
 
 router = APIRouter(
-    prefix="/v1/partners",
+    prefix="/partners",
     tags=["partners"],
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 PartnerIdPath = Annotated[str, Path(pattern=PARTNER_ID_RE, description="The partner's stable id.")]
-
-
-class PartnerList(BaseModel):
-    """One page of partners and the total that matched."""
-
-    partners: list[Partner]
-    total: int
-    offset: int
-    limit: int
 
 
 def _stored_partner(store: Store, partner_id: str) -> Partner:
@@ -72,24 +63,6 @@ def list_partners(
 def get_partner(partner_id: PartnerIdPath, store: StoreDep, _key: InternalKey) -> Partner:
     """One partner's full profile (internal fields included)."""
     return _stored_partner(store, partner_id)
-
-
-class QuarterScorecard(BaseModel):
-    """One quarter of a partner's KPIs with a red/amber/green status."""
-
-    model_config = ConfigDict(extra="allow")
-
-    quarter: str
-    deals: int
-    win_rate: float
-    status: str
-
-
-class Scorecard(BaseModel):
-    """A partner's quarterly scorecard, most recent quarter last."""
-
-    partner_id: str
-    quarters: list[QuarterScorecard]
 
 
 @router.get("/{partner_id}/scorecard", response_model=Scorecard)

@@ -4,85 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
 from starlette.datastructures import UploadFile
 
 from api.deps import RecruiterKey, RecruitingDep, SettingsDep
 from api.errors import Problem, problem_responses
+from api.responses import ProspectScore, ScreenResult
 from matcher.ingest import IngestError, IngestReport, check_columns, read_records
-from matcher.prospects import SCREEN_COLUMNS
-from matcher.prospects import ProspectScore as ProspectScoreResult
-from matcher.recruiting import MAX_SCREEN_ROWS
+from matcher.recruiting import MAX_SCREEN_ROWS, SCREEN_COLUMNS
+from matcher.recruiting import ProspectScore as ProspectScoreResult
 from matcher.schemas import Prospect
 
 router = APIRouter(
-    prefix="/v1/prospects",
+    prefix="/prospects",
     tags=["prospects"],
     responses=problem_responses(400, 401, 403, 413, 415, 422),
 )
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 Weight = Annotated[float | None, Query(ge=0, le=100)]
-
-
-class FourCsScores(BaseModel):
-    """The 4 C sub-scores, 0–100."""
-
-    capacity: float
-    capability: float
-    commitment: float
-    customer_fit: float
-
-
-class LookAlike(BaseModel):
-    """An existing top-performing partner the prospect resembles."""
-
-    partner_id: str
-    name: str
-    similarity: float
-
-
-class ProspectScore(BaseModel):
-    """A prospect scored against the Ideal Partner Profile (DESIGN.md 3.5)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    partner_id: str
-    four_cs: FourCsScores
-    evidence: dict[str, list[str]]
-    overall: float
-    band: str
-    gaps: list[str]
-    suggested_tier: str
-    looks_like: list[LookAlike]
-
-
-class ScreenedProspect(ProspectScore):
-    """One screened row: the score plus the prospect's name."""
-
-    name: str
-
-
-class RowProblemOut(BaseModel):
-    """A bad row: its line (CSV header = line 1), column and problem."""
-
-    line: int
-    column: str
-    message: str
-
-
-class ScreenResult(BaseModel):
-    """Every valid row scored; every bad row named with its line and column."""
-
-    rows_read: int
-    rows_scored: int
-    results: list[ScreenedProspect]
-    problems: list[RowProblemOut]
 
 
 def _weights(**weights: float | None) -> dict[str, float]:
@@ -172,8 +117,6 @@ async def screen_prospects(
 
 
 async def _json_body(request: Request) -> Any:
-    import json
-
     try:
         return json.loads(await request.body())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from matcher import keys
-from matcher.embedding import FakeEmbedder
+from matcher.embedding.base import FakeEmbedder
 from matcher.ingest import ingest
-from matcher.matrix import MatrixScorer
+from matcher.ipp.matrix import MatrixScorer
 from matcher.settings import Settings
 from matcher.store import Store
 

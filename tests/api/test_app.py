@@ -26,6 +26,16 @@ def test_metrics_expose_request_latency_per_route(client: TestClient) -> None:
     )
 
 
+def test_metrics_label_a_versioned_route_by_its_full_template(client: TestClient) -> None:
+    # The resource routers are included under the one /v1 router: the label keeps the prefix.
+    client.get("/v1/partners/P-000001")
+    body = client.get("/metrics").text
+    assert (
+        'partnermatch_http_requests_total{method="GET",route="/v1/partners/{partner_id}",status="401"}'
+        in body
+    )
+
+
 def test_unknown_path_is_a_problem_json_404(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routes.recommendations import WidgetPartner
+from api.responses import WidgetPartner
 from matcher import keys
-from matcher.embedding import FakeEmbedder
+from matcher.embedding.base import FakeEmbedder
 from matcher.ingest import ingest
-from matcher.matrix import MatrixScorer
+from matcher.ipp.matrix import MatrixScorer
 from matcher.schemas import Partner
 from matcher.settings import Settings
 

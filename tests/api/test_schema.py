@@ -16,9 +16,9 @@ from schemathesis.checks import positive_data_acceptance
 
 from api.app import create_app
 from matcher import keys
-from matcher.embedding import FakeEmbedder
+from matcher.embedding.base import FakeEmbedder
 from matcher.ingest import ingest
-from matcher.matrix import MatrixScorer
+from matcher.ipp.matrix import MatrixScorer
 from matcher.settings import Settings
 
 EXAMPLES_PER_OPERATION = 15

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from matcher.deal_terms import DealTerms, read_terms
+from matcher.engine.query import DealTerms, read_terms
 
 
 def test_country_and_industry_named_in_the_text_are_read() -> None:

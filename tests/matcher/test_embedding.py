@@ -5,15 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.embedding import (
-    Embedder,
-    FakeEmbedder,
-    content_hash,
-    deal_text,
-    embed_partners,
-    get_embedder,
-    partner_text,
-)
+from matcher.embedding.base import Embedder, FakeEmbedder, content_hash, deal_text, partner_text
+from matcher.embedding.cache import embed_partners
+from matcher.embedding.factory import get_embedder
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store
@@ -138,9 +132,9 @@ def test_unknown_backend_is_refused_with_the_allowed_values(tmp_path: Path) -> N
 def test_an_interrupted_embedding_keeps_the_chunks_it_finished(
     store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matcher import embedding
+    from matcher.embedding import cache
 
-    class FailingEmbedder(embedding.FakeEmbedder):
+    class FailingEmbedder(FakeEmbedder):
         calls = 0
 
         def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
@@ -149,10 +143,10 @@ def test_an_interrupted_embedding_keeps_the_chunks_it_finished(
                 raise RuntimeError("power cut")
             return super().embed(texts, progress)
 
-    monkeypatch.setattr(embedding, "CACHE_CHUNK", 2)
+    monkeypatch.setattr(cache, "CACHE_CHUNK", 2)
     embedder = FailingEmbedder()
     texts = [f"profile number {i}" for i in range(5)]
     with pytest.raises(RuntimeError, match="power cut"):
-        embedding.embed_texts_cached(store, embedder, texts)
-    hashes = [embedding.content_hash(text, embedder.model_id) for text in texts]
+        cache.embed_texts_cached(store, embedder, texts)
+    hashes = [content_hash(text, embedder.model_id) for text in texts]
     assert set(store.cached_vectors(embedder.model_id, hashes)) == set(hashes[:4])

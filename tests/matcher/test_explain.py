@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.embedding import FakeEmbedder
-from matcher.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
-from matcher.filters import coverage
+from matcher.embedding.base import FakeEmbedder
+from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
+from matcher.engine.filters import coverage
 from matcher.schemas import Deal, Partner
 
 GERMAN_DEAL = Deal(

@@ -8,9 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher.embedding import FakeEmbedder
-from matcher.filters import PartnerColumns, coverage, violations
-from matcher.recommender import NeutralScorer, Recommender, build_engine
+from matcher.embedding.base import FakeEmbedder
+from matcher.engine.build import build_engine
+from matcher.engine.filters import PartnerColumns, coverage, violations
+from matcher.engine.recommender import Recommender
+from matcher.ipp.base import NeutralScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store

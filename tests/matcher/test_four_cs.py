@@ -8,15 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.four_cs import (
-    FEATURE_NAMES,
-    FourCsAssessor,
-    MatrixConfig,
-    PerformanceHistory,
-    Priors,
-    fit_priors,
-    model_features,
-)
+from matcher.ipp.config import MatrixConfig
+from matcher.ipp.four_cs import FEATURE_NAMES, FourCsAssessor, fit_priors, model_features
+from matcher.ipp.history import PerformanceHistory, Priors
 from matcher.schemas import Deal, Partner, Prospect
 
 TODAY = date(2026, 1, 31)

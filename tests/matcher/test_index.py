@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.index import (
+from matcher.engine.index import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,

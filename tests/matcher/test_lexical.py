@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.lexical import LexicalIndex
+from matcher.engine.lexical import LexicalIndex
 from matcher.schemas import Partner
 
 

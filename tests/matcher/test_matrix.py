@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from matcher.ipp import FourCs, IppScorer
-from matcher.matrix import MatrixScorer
+from matcher.ipp.base import FourCs, IppScorer
+from matcher.ipp.matrix import MatrixScorer
 from matcher.schemas import Deal, Partner
 
 SCORES = FourCs(capacity=40.0, capability=80.0, commitment=60.0, customer_fit=100.0)

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 from bench.naive import NaiveRecommender, vector_matrix
-from matcher.embedding import Embedder
-from matcher.index import PartnerIndex
+from matcher.embedding.base import Embedder
+from matcher.engine.build import build_engine
+from matcher.engine.index import PartnerIndex
+from matcher.engine.recommender import Recommender
 from matcher.ingest import ingest
-from matcher.matrix import MatrixScorer
-from matcher.recommender import Recommender, build_engine
+from matcher.ipp.matrix import MatrixScorer
 from matcher.schemas import Deal
 from matcher.settings import Settings
 from matcher.store import Store

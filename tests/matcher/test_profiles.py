@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.profiles import ProfileCache
+from matcher.engine.profiles import ProfileCache
 from matcher.schemas import Partner
 from matcher.store import Store
 

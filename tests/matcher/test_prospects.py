@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from matcher.embedding import FakeEmbedder
-from matcher.four_cs import FourCsAssessor
+from matcher.embedding.base import FakeEmbedder
 from matcher.ingest import IngestError
-from matcher.prospects import LookalikeIndex, ProspectScorer, screen_file
+from matcher.ipp.four_cs import FourCsAssessor
+from matcher.recruiting.lookalikes import LookalikeIndex
+from matcher.recruiting.prospects import ProspectScorer
+from matcher.recruiting.screening import screen_file
 from matcher.schemas import Partner, Prospect
 
 TODAY = date(2026, 1, 31)
@@ -240,7 +242,7 @@ def test_cli_screen_writes_the_scored_csv(settings, tmp_path: Path) -> None:
 
 
 def test_lexical_embedder_compares_texts_by_shared_words() -> None:
-    from matcher.prospects import LexicalEmbedder
+    from matcher.embedding.lexical import LexicalEmbedder
 
     embedder = LexicalEmbedder().fit(["portfolio management PMO", "payroll human resources"])
     vectors = embedder.embed(["PMO and portfolio management", "payroll", "quantum chemistry"])
@@ -252,7 +254,7 @@ def test_lexical_embedder_compares_texts_by_shared_words() -> None:
 
 
 def test_lexical_embedder_must_be_fitted_first() -> None:
-    from matcher.prospects import LexicalEmbedder
+    from matcher.embedding.lexical import LexicalEmbedder
 
     with pytest.raises(ValueError, match="fit"):
         LexicalEmbedder().embed(["x"])

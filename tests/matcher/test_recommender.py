@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from matcher.embedding import Embedder, FakeEmbedder
-from matcher.index import IndexStaleError
-from matcher.ipp import FourCs
-from matcher.recommender import NeutralScorer, Recommender, build_engine, load_engine
+from matcher.embedding.base import Embedder, FakeEmbedder
+from matcher.engine.build import build_engine, load_engine
+from matcher.engine.index import IndexStaleError
+from matcher.engine.recommender import RankingWeights, Recommender
+from matcher.ipp.base import FourCs, NeutralScorer
 from matcher.schemas import Deal, Partner, PartnerProfile
 from matcher.settings import Settings
 from matcher.store import Store
@@ -184,6 +185,30 @@ def test_ipp_score_moves_the_ranking(store: Store, settings: Settings) -> None:
     assert answer["results"][0]["four_cs"]["capability"] == 95.0
 
 
+def test_ranking_with_the_ipp_switched_off_orders_by_score_not_partner_id(
+    store: Store, settings: Settings
+) -> None:
+    """Regression: candidates were built positionally, putting the score into the ``four_cs``
+    slot; with ``ipp=0`` every score was 0, the order fell back to partner ids and explaining
+    the answer raised ``AttributeError``."""
+    engine = _engine(store, settings, ECOSYSTEM)
+    deal = Deal(description="Data migration and ERP integration for banks", industry="banking")
+    weights = RankingWeights(ipp=0.0)
+    ranked = engine.rank(deal, weights)[0]
+    assert ranked[0].partner.partner_id == "P-MIG"  # partner-id order would put P-CRM first
+    assert ranked[0].score > 0 and ranked[0].four_cs is None
+    scores = [candidate.score for candidate in ranked]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) > 1
+    answer = engine.recommend(deal, weights)
+    first = answer["results"][0]  # type: ignore[index]
+    assert first["partner_id"] == "P-MIG" and set(first["four_cs"]) == {
+        "capacity",
+        "capability",
+        "commitment",
+        "customer_fit",
+    }
+
+
 def test_upserted_partner_is_findable_immediately(store: Store, settings: Settings) -> None:
     engine = _engine(store, settings, ECOSYSTEM)
     store.upsert_partners([_partner("P-NEW", description="quantum annealing consultancy")])
@@ -272,11 +297,11 @@ def _cli():  # type: ignore[no-untyped-def]
 def test_cli_recommend_prints_the_json_answer(
     store: Store, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import matcher.embedding
-    import matcher.recommender
+    import matcher.embedding.factory
+    import matcher.ipp.registry
 
-    monkeypatch.setattr(matcher.embedding, "get_embedder", lambda _settings: FakeEmbedder())
-    monkeypatch.setattr(matcher.recommender, "default_scorer", lambda _settings: NeutralScorer())
+    monkeypatch.setattr(matcher.embedding.factory, "get_embedder", lambda _settings: FakeEmbedder())
+    monkeypatch.setattr(matcher.ipp.registry, "default_scorer", lambda _settings: NeutralScorer())
     store.upsert_partners(ECOSYSTEM)
     runner = CliRunner()
     built = runner.invoke(_cli(), ["index", "build"])
@@ -303,9 +328,9 @@ def test_cli_recommend_bad_deal_names_the_field_and_exits_2(
 def test_cli_recommend_without_index_says_to_build_one(
     store: Store, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import matcher.embedding
+    import matcher.embedding.factory
 
-    monkeypatch.setattr(matcher.embedding, "get_embedder", lambda _settings: FakeEmbedder())
+    monkeypatch.setattr(matcher.embedding.factory, "get_embedder", lambda _settings: FakeEmbedder())
     deal = tmp_path / "deal.json"
     deal.write_text(json.dumps({"description": "x"}))
     result = CliRunner().invoke(_cli(), ["recommend", str(deal)])
@@ -346,11 +371,11 @@ def test_paraphrased_deal_finds_the_profile_with_the_real_model(
 def test_cli_index_status_says_whether_the_index_is_current(
     store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import matcher.embedding
-    import matcher.recommender
+    import matcher.embedding.factory
+    import matcher.ipp.registry
 
-    monkeypatch.setattr(matcher.embedding, "get_embedder", lambda _settings: FakeEmbedder())
-    monkeypatch.setattr(matcher.recommender, "default_scorer", lambda _settings: NeutralScorer())
+    monkeypatch.setattr(matcher.embedding.factory, "get_embedder", lambda _settings: FakeEmbedder())
+    monkeypatch.setattr(matcher.ipp.registry, "default_scorer", lambda _settings: NeutralScorer())
     store.upsert_partners(ECOSYSTEM)
     runner = CliRunner()
     assert runner.invoke(_cli(), ["index", "build"]).exit_code == 0

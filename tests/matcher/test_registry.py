@@ -12,10 +12,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from matcher.four_cs import FEATURE_NAMES, MatrixConfig, Priors, feature_schema_hash
-from matcher.ipp import IppScorer
-from matcher.matrix import MatrixScorer
-from matcher.registry import (
+from matcher.ipp.base import IppScorer
+from matcher.ipp.config import MatrixConfig
+from matcher.ipp.four_cs import FEATURE_NAMES, feature_schema_hash
+from matcher.ipp.history import Priors
+from matcher.ipp.matrix import MatrixScorer
+from matcher.ipp.registry import (
     TRUSTED_TYPES,
     ModelFileError,
     ModelRegistry,
@@ -23,9 +25,9 @@ from matcher.registry import (
     SchemaMismatchError,
     load_scorer,
 )
+from matcher.ipp.trained import TrainedScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
-from matcher.trained import TrainedScorer
 
 
 class NotTrusted:
@@ -110,7 +112,7 @@ def test_load_scorer_serves_the_promoted_version(tmp_path: Path, fitted_model) -
 
 
 def test_without_any_model_the_matrix_scores_with_a_warning(tmp_path: Path, caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="matcher.registry"):
+    with caplog.at_level(logging.WARNING, logger="matcher.ipp.registry"):
         scorer = load_scorer(settings_for(tmp_path))
     assert isinstance(scorer, MatrixScorer) and scorer.version == "matrix-default"
     assert "rule-based matrix" in caplog.text
@@ -134,7 +136,7 @@ def test_incompatible_feature_schema_falls_back_to_the_matrix(
     (registry.root / "registry.json").write_text(
         json.dumps({"promoted": version, "history": [version]})
     )
-    with caplog.at_level(logging.WARNING, logger="matcher.registry"):
+    with caplog.at_level(logging.WARNING, logger="matcher.ipp.registry"):
         scorer = load_scorer(settings)
     assert isinstance(scorer, MatrixScorer)
     assert "feature schema" in caplog.text
@@ -151,7 +153,7 @@ def test_a_corrupted_model_file_is_refused_with_a_clear_error(
     model_file.write_bytes(model_file.read_bytes()[:100] + b"garbage")
     with pytest.raises(ModelFileError, match="corrupted"):
         registry.load(version)
-    with caplog.at_level(logging.WARNING, logger="matcher.registry"):
+    with caplog.at_level(logging.WARNING, logger="matcher.ipp.registry"):
         assert isinstance(load_scorer(settings), MatrixScorer)
     assert "corrupted" in caplog.text
 
@@ -238,7 +240,7 @@ def test_serving_the_shipped_model_does_not_import_torch(tmp_path: Path) -> None
 
     code = (
         "import sys; from matcher.settings import Settings; "
-        "from matcher.recommender import default_scorer; "
+        "from matcher.ipp import default_scorer; "
         "scorer = default_scorer(Settings(home=sys.argv[1])); "
         "print(scorer.version, 'torch' in sys.modules)"
     )

@@ -5,14 +5,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from matcher.ipp.history import histories_as_of, shrunk_win_rate
+from matcher.ipp.scorecard import quarterly_scorecards, scorecard_evidence, top_performers
 from matcher.schemas import Partner
-from matcher.scorecard import (
-    histories_as_of,
-    quarterly_scorecards,
-    scorecard_evidence,
-    shrunk_win_rate,
-    top_performers,
-)
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher.deal_terms import DealTerms
-from matcher.filters import PartnerColumns, coverage
+from matcher.engine.filters import PartnerColumns, coverage
+from matcher.engine.query import DealTerms
+from matcher.engine.signals import TRACK_RECORD_SCALE, structured_signals
 from matcher.schemas import Deal, Partner
-from matcher.signals import TRACK_RECORD_SCALE, structured_signals
 
 PARTNERS = [
     Partner(

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher.embedding import FakeEmbedder
-from matcher.recommender import NeutralScorer
+from matcher.embedding.base import FakeEmbedder
+from matcher.ipp.base import NeutralScorer
 from matcher.schemas import Deal
 from training import evaluate
 from training.evaluate import JudgedDeal, metrics, read_judged, split

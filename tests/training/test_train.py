@@ -9,10 +9,10 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from matcher.feedback import Feedback, record_feedback
-from matcher.four_cs import PerformanceHistory
-from matcher.registry import ModelRegistry
+from matcher.ipp.history import PerformanceHistory
+from matcher.ipp.registry import ModelRegistry
+from matcher.ipp.trained import compile_linear
 from matcher.store import Store
-from matcher.trained import compile_linear
 from training.features import (
     build_training_set,
     feedback_training_rows,

@@ -25,9 +25,9 @@ import uvicorn
 
 from api.app import create_app
 from matcher import keys
-from matcher.embedding import FakeEmbedder
+from matcher.embedding.base import FakeEmbedder
 from matcher.ingest import ingest
-from matcher.matrix import MatrixScorer
+from matcher.ipp.matrix import MatrixScorer
 from matcher.settings import Settings
 from matcher.store import Store
 

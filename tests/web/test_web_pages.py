@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from matcher.embedding import FakeEmbedder
+from matcher.embedding.base import FakeEmbedder
 from matcher.feedback import REJECT_REASONS
-from matcher.matrix import MatrixScorer
+from matcher.ipp.matrix import MatrixScorer
 from matcher.settings import Settings
 
 

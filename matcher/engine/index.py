@@ -25,7 +25,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from matcher.files import write_atomically
+from matcher.artifacts import write_atomically
 
 log = logging.getLogger(__name__)
 

@@ -36,19 +36,19 @@ def _country_terms() -> dict[str, str]:
         for attribute in ("name", "common_name", "official_name"):
             name = getattr(country, attribute, None)
             if name:
-                terms[taxonomy._fold(name)] = country.alpha_2
-    terms.update(taxonomy._COUNTRY_ALIASES)
+                terms[taxonomy.fold(name)] = country.alpha_2
+    terms.update(taxonomy.COUNTRY_ALIASES)
     return {term: code for term, code in terms.items() if len(term) >= MIN_TERM_CHARS}
 
 
 @cache
 def _industry_terms() -> dict[str, str]:
-    lookup = taxonomy._industry_lookup()
+    lookup = taxonomy.industry_lookup()
     return {term: industry for term, industry in lookup.items() if len(term) >= MIN_TERM_CHARS}
 
 
 def _spans(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", taxonomy._fold(text.replace("-", " ")))
+    words = re.findall(r"[a-z0-9]+", taxonomy.fold(text.replace("-", " ")))
     spans = []
     for start in range(len(words)):
         for size in range(MAX_WORDS, 0, -1):

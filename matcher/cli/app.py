@@ -12,20 +12,12 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from matcher import keys
+from matcher.cli import engine, ipp
+from matcher.cli.console import console, open_store, print_problems, progress_bar
 from matcher.ingest import IngestError, IngestReport, Kind, ingest
 from matcher.settings import get_settings
-from matcher.store import Store
 
 app = typer.Typer(
     help="partnermatch: find the right partner for a deal, a customer or a recruiting drive.",
@@ -38,28 +30,6 @@ ingest_app = typer.Typer(
 app.add_typer(ingest_app, name="ingest")
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-
-console = Console(stderr=True, soft_wrap=True)
-MAX_PROBLEMS_SHOWN = 50
-
-
-def progress_bar() -> Progress:
-    """The progress bar every long-running command shows (on stderr, so stdout stays data)."""
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-        disable=not console.is_terminal,
-    )
-
-
-def open_store() -> Store:
-    """The store named by the settings (``PARTNERMATCH_HOME`` / ``PARTNERMATCH_DATABASE_URL``)."""
-    return Store.from_settings(get_settings())
 
 
 def _ingest_command(kind: Kind, path: Path, skip_invalid: bool, rejects: Path | None) -> None:
@@ -85,12 +55,7 @@ def _ingest_command(kind: Kind, path: Path, skip_invalid: bool, rejects: Path | 
 
 
 def _print_report(report: IngestReport, skip_invalid: bool) -> None:
-    for warning in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
-    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
-        console.print(f"{report.path.name}: {problem}", highlight=False)
-    if len(report.problems) > MAX_PROBLEMS_SHOWN:
-        console.print(f"... and {len(report.problems) - MAX_PROBLEMS_SHOWN} more problems")
+    print_problems(report.path.name, report.warnings, report.problems)
     if report.rejects_path:
         console.print(f"rejected rows and their reasons: {report.rejects_path}")
     if not report.committed:
@@ -180,7 +145,8 @@ def keys_demo() -> None:
 
 
 def _load_plugins() -> None:
-    """Add the commands other packages register under ``partnermatch.commands``."""
+    """Add the commands other packages register under ``partnermatch.commands`` (``training``
+    and ``api``: the core library never imports them)."""
     for entry_point in sorted(entry_points(group="partnermatch.commands"), key=lambda e: e.name):
         try:
             register = entry_point.load()
@@ -193,4 +159,6 @@ def _load_plugins() -> None:
 
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+engine.register(app)
+ipp.register(app)
 _load_plugins()

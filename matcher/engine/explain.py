@@ -15,7 +15,7 @@ import numpy as np
 import pycountry
 
 from matcher import taxonomy
-from matcher.filters import Coverage
+from matcher.engine.filters import Coverage
 from matcher.schemas import Deal, Partner
 
 STRONG_MATCH = 0.75

@@ -32,14 +32,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from matcher.files import sha256_file, write_json_atomically
-from matcher.four_cs import MatrixConfig, PerformanceHistory, Priors, feature_schema_hash
-from matcher.ipp import IppScorer
-from matcher.matrix import MatrixScorer
-from matcher.memory import return_freed_memory
+from matcher.artifacts import sha256_file, write_json_atomically
+from matcher.ipp.base import IppScorer, NeutralScorer
+from matcher.ipp.config import MatrixConfig
+from matcher.ipp.four_cs import feature_schema_hash
+from matcher.ipp.history import PerformanceHistory, Priors
+from matcher.ipp.matrix import MatrixScorer
+from matcher.ipp.trained import TrainedScorer
 from matcher.settings import Settings, get_settings
-from matcher.store import Store
-from matcher.trained import TrainedScorer
+from matcher.store import Store, return_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -350,7 +351,7 @@ def load_scorer(
     says why.
 
     Args:
-        histories: partner performance from outcomes (:func:`matcher.scorecard.histories_as_of`).
+        histories: partner performance from outcomes (:func:`matcher.ipp.history.histories_as_of`).
             A trained model without them reads the outcomes of ``store`` (default: the store of
             the settings), as in training: each partner's deals of the 12 months up to the
             newest outcome. The matrix without them uses the partners' own 12-month fields.
@@ -382,7 +383,7 @@ def _outcome_histories(
     """Partner histories from the stored outcomes, or ``None`` when there are none to read."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from matcher.scorecard import histories_as_of
+    from matcher.ipp.history import histories_as_of
 
     try:
         outcomes = (store or Store.from_settings(settings)).outcomes_frame()
@@ -393,3 +394,14 @@ def _outcome_histories(
     del outcomes
     return_freed_memory()
     return histories
+
+
+def default_scorer(settings: Settings) -> IppScorer:
+    """The one fallback chain serving uses: the promoted trained model, else the rule-based
+    matrix (both by :func:`load_scorer`), else — the matrix file itself unreadable —
+    :class:`~matcher.ipp.base.NeutralScorer`; each fallback is logged."""
+    try:
+        return load_scorer(settings)
+    except (OSError, ValueError) as error:
+        logger.warning("IPP scorer unavailable (%s); ranking with a neutral prior", error)
+        return NeutralScorer()

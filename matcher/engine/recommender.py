@@ -8,7 +8,7 @@ weighted score in 0–1 → explanations. Ties break by ``partner_id`` so answer
 
 The engine holds in memory what ranking needs of every partner (filter bitmaps, capacity,
 specialisms, BM25, vectors) and reads whole profiles from the store only for the few it scores
-and explains (:class:`~matcher.profiles.ProfileCache`). Writes
+and explains (:class:`~matcher.engine.profiles.ProfileCache`). Writes
 (:meth:`Recommender.upsert_partner`, :meth:`Recommender.delete_partner`) update it live under a
 readers–writer lock, and a rebuilt engine replaces the old one by reference swap
 (:func:`build_engine` then assign), so a request never waits on a rebuild.
@@ -16,12 +16,10 @@ readers–writer lock, and a rebuilt engine replaces the old one by reference sw
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -29,19 +27,18 @@ from pathlib import Path
 import numpy as np
 
 from matcher import taxonomy
-from matcher.deal_terms import DealTerms, read_terms
-from matcher.embedding import Embedder, deal_text, embed_partners, embed_texts_cached
-from matcher.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
-from matcher.filters import FilterResult, PartnerColumns, coverage
-from matcher.index import IndexManifest, IndexStaleError, PartnerIndex
-from matcher.ipp import FourCs, IppScorer
-from matcher.lexical import LexicalIndex, LexicalScores, lexical_text
-from matcher.locks import ReadWriteLock
-from matcher.memory import return_freed_memory
-from matcher.profiles import ProfileCache
+from matcher.embedding.base import Embedder, deal_text
+from matcher.embedding.cache import embed_partners, embed_texts_cached
+from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
+from matcher.engine.filters import FilterResult, PartnerColumns, coverage
+from matcher.engine.index import IndexManifest, PartnerIndex
+from matcher.engine.lexical import LexicalIndex, LexicalScores
+from matcher.engine.locks import ReadWriteLock
+from matcher.engine.profiles import ProfileCache
+from matcher.engine.query import DealTerms, read_terms
+from matcher.engine.signals import structured_signals
+from matcher.ipp.base import FourCs, IppScorer
 from matcher.schemas import Deal, Partner
-from matcher.settings import Settings
-from matcher.signals import structured_signals
 from matcher.store import Store
 
 log = logging.getLogger(__name__)
@@ -93,48 +90,6 @@ STRUCTURED_SIGNALS: tuple[str, ...] = (
     "country",
     "partner_types",
 )
-
-
-class NeutralScorer:
-    """An IPP scorer with no opinion (4 Cs at 50, fit 0.5): used when no IPP model is available."""
-
-    version = "neutral"
-
-    def assess(self, partner: object, target: object = None) -> FourCs:
-        """Every C at 50, saying there is no model."""
-        note = {
-            c: ["no IPP model loaded"]
-            for c in ("capacity", "capability", "commitment", "customer_fit")
-        }
-        return FourCs(50.0, 50.0, 50.0, 50.0, evidence=note, confidence=0.0)
-
-    def fit(self, partner: object, four_cs: FourCs, target: object = None) -> float:
-        """A neutral 0.5."""
-        return 0.5
-
-    def fit_many(
-        self, partners: Sequence[object], four_cs: Sequence[FourCs], target: object = None
-    ) -> np.ndarray:
-        """A neutral 0.5 each."""
-        return np.full(len(partners), 0.5)
-
-
-def default_scorer(settings: Settings) -> IppScorer:
-    """The IPP scorer serving should use: the registry's promoted model, else the rule-based
-    matrix, else (IPP package unavailable) :class:`NeutralScorer` — each fallback logged."""
-    try:
-        from matcher import registry  # type: ignore[attr-defined]
-
-        return registry.load_scorer(settings)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError) as error:
-        log.info("IPP registry unavailable (%s); trying the rule-based matrix", error)
-    try:
-        from matcher.matrix import MatrixScorer
-
-        return MatrixScorer()
-    except (ImportError, AttributeError, OSError, ValueError) as error:
-        log.warning("IPP scorer unavailable (%s); ranking with a neutral prior", error)
-        return NeutralScorer()
 
 
 @dataclass
@@ -205,7 +160,7 @@ class Recommender:
             self.index.upsert(row_id, vectors[0])
             self.columns.upsert(row_id, partner)
             self.lexical.upsert(row_id, partner)
-            self.specialisms[row_id] = _interned(partner.specialisms)
+            self.specialisms[row_id] = interned(partner.specialisms)
             self.profiles.put(row_id, partner)
         return True
 
@@ -409,7 +364,12 @@ class Recommender:
         chosen = [int(rows[position]) for position, _ in best]
         partners = self.profiles.many(chosen)
         return [
-            Candidate(row_id, partners[row_id], signals_of(signals, position), score)
+            Candidate(
+                row_id=row_id,
+                partner=partners[row_id],
+                signals=signals_of(signals, position),
+                score=score,
+            )
             for row_id, (position, score) in zip(chosen, best, strict=True)
             if row_id in partners
         ]
@@ -504,7 +464,7 @@ def weighted_score(
     return total / weight_sum if weight_sum > 0 else total * 0.0
 
 
-def _interned(specialisms: Iterable[str]) -> tuple[str, ...]:
+def interned(specialisms: Iterable[str]) -> tuple[str, ...]:
     """Specialism tags as one shared string each: a million partners repeat a few thousand."""
     return tuple(sys.intern(tag) for tag in specialisms)
 
@@ -532,135 +492,3 @@ def _best(
 
 
 # -- building and loading -------------------------------------------------------------------------
-
-
-def index_dir(settings: Settings) -> Path:
-    """Where the saved index and its manifest live: ``<home>/index``."""
-    return settings.home / "index"
-
-
-def _stored_rows(store: Store) -> Iterator[tuple[int, Partner]]:
-    return (row for batch in store.iter_partner_rows() for row in batch)
-
-
-def assemble_engine(
-    store: Store,
-    embedder: Embedder,
-    scorer: IppScorer,
-    settings: Settings,
-    rows: Iterable[tuple[int, Partner]],
-    index: PartnerIndex,
-) -> Recommender:
-    """The engine around an already built ``index`` of ``rows`` (their in-memory state).
-
-    ``rows`` are read once, as a stream: only the columns ranking needs are kept, not the
-    profiles (at a million partners those would not fit the memory budget).
-    """
-    texts: dict[int, str] = {}
-    specialisms: dict[int, tuple[str, ...]] = {}
-
-    def kept(rows: Iterable[tuple[int, Partner]]) -> Iterator[tuple[int, Partner]]:
-        for row_id, partner in rows:
-            texts[row_id] = lexical_text(partner)
-            specialisms[row_id] = _interned(partner.specialisms)
-            yield row_id, partner
-
-    with _collector_paused():
-        columns = PartnerColumns.from_rows(kept(rows))
-        lexical = LexicalIndex.from_texts(texts)
-    outcomes_loaded = store.count_outcomes() > 0
-    engine = Recommender(
-        store=store,
-        embedder=embedder,
-        scorer=scorer,
-        index=index,
-        columns=columns,
-        lexical=lexical,
-        profiles=ProfileCache(store),
-        specialisms=specialisms,
-        specialism_vectors={},
-        industry_wins=store.won_deals_by_industry() if outcomes_loaded else None,
-        candidates=settings.recommend_candidates,
-    )
-    engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)
-    # the engine's millions of long-lived objects are left out of later cyclic collections,
-    # which would otherwise scan them all, mid-request, every time the oldest generation runs
-    # (collected once first, so no garbage is frozen with them)
-    gc.collect()
-    gc.freeze()
-    return_freed_memory()
-    return engine
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the engine's columns and BM25 index are built.
-
-    The load allocates a few objects per partner that all stay alive, so each collection
-    finds nothing and rescans everything kept so far: it was half the load time at 100k
-    partners (20.9 s against 11.1 s without) and grows faster than the partner count.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def build_engine(
-    store: Store,
-    embedder: Embedder,
-    scorer: IppScorer,
-    settings: Settings,
-    progress: Callable[[int, int], None] | None = None,
-    save: bool = True,
-) -> Recommender:
-    """Build the engine from the store (embedding only profiles the vector cache lacks) and,
-    with ``save``, write the index atomically under ``<home>/index``.
-
-    ``progress(done, total)`` follows the embedding. Serving swaps to the returned engine by
-    reference, so requests keep using the old one until this returns.
-    """
-    fingerprint = store.partner_fingerprint()  # before reading: later writes make it stale
-    rows = list(_stored_rows(store))
-    total = len(rows)
-    row_ids, vectors = embed_partners(
-        store,
-        embedder,
-        rows,
-        progress=(lambda done: progress(done, total)) if progress is not None else None,
-    )
-    index = PartnerIndex.build(
-        embedder.model_id, row_ids, vectors, exact_max=settings.index_exact_max, dim=embedder.dim
-    )
-    engine = assemble_engine(store, embedder, scorer, settings, rows, index)
-    if save:
-        engine.save(index_dir(settings), fingerprint)
-    return engine
-
-
-def load_engine(
-    store: Store,
-    embedder: Embedder,
-    scorer: IppScorer,
-    settings: Settings,
-    rebuild_if_stale: bool = False,
-) -> Recommender:
-    """The engine from the saved index, checked against the embedder's model and the store.
-
-    Raises an :class:`~matcher.index.IndexLoadError` subclass if the index is missing, corrupt,
-    built with another model, or stale; with ``rebuild_if_stale`` a stale index is rebuilt
-    (cheap: unchanged profiles come from the vector cache) instead.
-    """
-    try:
-        index, _ = PartnerIndex.load(
-            index_dir(settings), embedder.model_id, store.partner_fingerprint()
-        )
-    except IndexStaleError:
-        if not rebuild_if_stale:
-            raise
-        log.warning("index stale against the store; rebuilding from the vector cache")
-        return build_engine(store, embedder, scorer, settings)
-    return assemble_engine(store, embedder, scorer, settings, _stored_rows(store), index)

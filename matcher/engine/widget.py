@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from matcher.engine.service import MatchingService
 from matcher.schemas import Deal
-from matcher.service import MatchingService
 
 _WORD = re.compile(r"[a-z0-9]{3,}")
 _STOPWORDS = frozenset({"the", "and", "for", "with", "our", "your", "from", "that", "this", "into"})
@@ -45,7 +45,7 @@ def widget_suggestions(
     """
     deal = Deal(description=context, country=country, languages=languages or [], top_k=top_k)
     answer = service.recommend(deal)
-    suggestions = []
+    suggestions: list[dict[str, Any]] = []
     for result in answer["results"]:
         partner = service.partner(result["partner_id"])
         if partner is None:  # deleted between ranking and rendering

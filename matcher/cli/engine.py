@@ -1,7 +1,7 @@
 """CLI commands of the matching engine: ``index build``, ``index status`` and ``recommend``.
 
-Plugged into ``partnermatch`` through the ``partnermatch.commands`` entry point. ``matcher.cli``
-is imported inside the commands, because it loads this module while it is being imported.
+Registered on the ``partnermatch`` command by :mod:`matcher.cli.app`. The engine's modules are
+imported inside the commands, so that ``partnermatch --help`` does not load them.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
+from matcher.cli.console import console, open_store, progress_bar
+
 index_app = typer.Typer(help="Build and inspect the partner vector index.", no_args_is_help=True)
 
 
 def _engine_parts():  # type: ignore[no-untyped-def]
-    from matcher.cli import console, open_store
-    from matcher.embedding import get_embedder
-    from matcher.recommender import default_scorer
+    from matcher.embedding.factory import get_embedder
+    from matcher.ipp.registry import default_scorer
     from matcher.settings import get_settings
 
     settings = get_settings()
@@ -29,8 +30,7 @@ def _engine_parts():  # type: ignore[no-untyped-def]
 @index_app.command("build")
 def index_build() -> None:
     """Embed every partner (cached vectors reused) and save the index atomically."""
-    from matcher.cli import progress_bar
-    from matcher.recommender import build_engine
+    from matcher.engine.build import build_engine
 
     settings, store, console, get_embedder, default_scorer = _engine_parts()
     total = store.count_partners()
@@ -59,8 +59,8 @@ def index_build() -> None:
 @index_app.command("status")
 def index_status() -> None:
     """The saved index's manifest, and whether it is current against the store."""
-    from matcher.index import IndexLoadError, read_manifest
-    from matcher.recommender import index_dir
+    from matcher.engine.build import index_dir
+    from matcher.engine.index import IndexLoadError, read_manifest
 
     settings, store, console, _, _ = _engine_parts()
     try:
@@ -77,8 +77,8 @@ def recommend(
     deal_path: Path = typer.Argument(..., help="A deal as JSON (DESIGN.md 3.3); '-' reads stdin."),
 ) -> None:
     """Recommend partners for a deal; prints the JSON answer on stdout."""
-    from matcher.index import IndexLoadError
-    from matcher.recommender import load_engine
+    from matcher.engine.build import load_engine
+    from matcher.engine.index import IndexLoadError
     from matcher.schemas import Deal, field_problems
 
     settings, store, console, get_embedder, default_scorer = _engine_parts()

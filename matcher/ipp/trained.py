@@ -1,7 +1,8 @@
 """The trained IPP model as an :class:`~matcher.ipp.IppScorer`: calibrated P(win | partner, deal).
 
-The 4 C sub-scores and evidence are the matrix's (one definition, :mod:`matcher.four_cs`); the
-overall fit is the model's calibrated win probability over :func:`~matcher.four_cs.model_features`.
+The 4 C sub-scores and evidence are the matrix's (one definition, :mod:`matcher.ipp.four_cs`);
+the overall fit is the model's calibrated win probability over
+:func:`~matcher.ipp.four_cs.model_features`.
 Scoring one candidate through scikit-learn's ``predict_proba`` costs milliseconds (input
 validation dominates), too slow for a recommender scoring a hundred candidates per request, so a
 logistic pipeline is *compiled* to a few numpy operations (:func:`compile_linear`); a test keeps
@@ -18,15 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from matcher.four_cs import (
-    Assessment,
-    FourCsAssessor,
-    MatrixConfig,
-    PerformanceHistory,
-    Priors,
-    model_features,
-)
-from matcher.ipp import FourCs
+from matcher.ipp.base import FourCs
+from matcher.ipp.config import MatrixConfig
+from matcher.ipp.four_cs import Assessment, FourCsAssessor, model_features
+from matcher.ipp.history import PerformanceHistory, Priors
 from matcher.schemas import Deal, PartnerProfile
 
 Predictor = Callable[[np.ndarray], np.ndarray]

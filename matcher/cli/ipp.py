@@ -1,6 +1,6 @@
 """Commands of the Ideal Partner Profile: `score`, `screen`, `models list|promote|rollback`.
 
-Plugged into ``partnermatch`` through the ``partnermatch.commands`` entry point. Bad input ends
+Registered on the ``partnermatch`` command by :mod:`matcher.cli.app`. Bad input ends
 with a one-line error naming the field (or the file line and column) and a non-zero exit code,
 never a traceback.
 """
@@ -15,13 +15,12 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from matcher.four_cs import MatrixConfig
+from matcher.cli.console import console, open_store, print_problems, progress_bar
 from matcher.ingest import IngestError
-from matcher.registry import ModelRegistry, RegistryError
+from matcher.ipp.config import MatrixConfig
+from matcher.ipp.registry import ModelRegistry, RegistryError
 from matcher.schemas import Prospect, field_problems
 from matcher.settings import get_settings
-
-MAX_PROBLEMS_SHOWN = 50
 
 
 def _parse_weights(values: list[str]) -> dict[str, float]:
@@ -43,15 +42,14 @@ LOOKALIKE_MODES = ("model", "lexical", "none")
 
 def _prospect_scorer(weights: dict[str, float], looks_like: str) -> Any:
     """The prospect scorer; ``looks_like`` picks the embedding of the look-alike search."""
-    from matcher.cli import open_store
-    from matcher.prospects import prospect_scorer_for
+    from matcher.recruiting.service import prospect_scorer_for
 
     if looks_like not in LOOKALIKE_MODES:
         raise ValueError(f"--looks-like must be one of {', '.join(LOOKALIKE_MODES)}")
     settings = get_settings()
     embedder: Any = None
     if looks_like == "model":
-        from matcher.embedding import get_embedder
+        from matcher.embedding.factory import get_embedder
 
         embedder = get_embedder(settings)
     elif looks_like == "lexical":
@@ -66,7 +64,6 @@ def _prospect_scorer(weights: dict[str, float], looks_like: str) -> Any:
 
 
 def _read_prospect(path: Path) -> Prospect:
-    from matcher.cli import console
 
     try:
         raw = json.loads(path.read_text("utf-8"))
@@ -103,7 +100,6 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Score one prospective partner against the ideal partner profile (JSON out)."""
-        from matcher.cli import console
 
         prospect = _read_prospect(prospect_file)
         try:
@@ -128,8 +124,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Score many prospects; bad rows are reported by line and column and left out."""
-        from matcher.cli import console, progress_bar
-        from matcher.prospects import screen_file
+        from matcher.recruiting.screening import screen_file
 
         started = time.perf_counter()
         try:
@@ -145,12 +140,7 @@ def register(app: typer.Typer) -> None:
         except (IngestError, ValueError, OSError) as error:
             console.print(f"[red]error:[/red] {error}")
             raise typer.Exit(code=2) from None
-        for warning in report.warnings:
-            console.print(f"[yellow]warning:[/yellow] {warning}")
-        for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
-            console.print(f"{prospects_file.name}: {problem}", highlight=False)
-        if len(report.problems) > MAX_PROBLEMS_SHOWN:
-            console.print(f"... and {len(report.problems) - MAX_PROBLEMS_SHOWN} more problems")
+        print_problems(prospects_file.name, report.warnings, report.problems)
         elapsed = time.perf_counter() - started
         rejected = len({problem.line for problem in report.problems})
         console.print(
@@ -196,7 +186,6 @@ def register(app: typer.Typer) -> None:
     @models_app.command("promote")
     def promote(version: str = typer.Argument(..., help="e.g. ipp-0003")) -> None:
         """Serve this version from now on (it must load and match the feature schema)."""
-        from matcher.cli import console
 
         try:
             registry = _registry()
@@ -210,7 +199,6 @@ def register(app: typer.Typer) -> None:
     @models_app.command("rollback")
     def rollback() -> None:
         """Serve the previously promoted version again."""
-        from matcher.cli import console
 
         try:
             version = _registry().rollback()

@@ -2,7 +2,7 @@
 
 The overall fit is the weighted mean of the 4 C sub-scores (weights from ``matrix.toml``,
 overridable per request), divided by 100. It is a ranking score, not a calibrated probability;
-the trained model (:mod:`matcher.registry`) replaces it once there are outcomes to learn from.
+the trained model (:mod:`matcher.ipp.registry`) replaces it once there are outcomes to learn from.
 """
 
 from __future__ import annotations
@@ -12,14 +12,10 @@ from datetime import date
 
 import numpy as np
 
-from matcher.four_cs import (
-    FourCsAssessor,
-    MatrixConfig,
-    PerformanceHistory,
-    Priors,
-    validate_weights,
-)
-from matcher.ipp import FOUR_CS, FourCs
+from matcher.ipp.base import FOUR_CS, FourCs
+from matcher.ipp.config import MatrixConfig, validate_weights
+from matcher.ipp.four_cs import FourCsAssessor
+from matcher.ipp.history import PerformanceHistory, Priors
 from matcher.schemas import Deal, PartnerProfile
 
 MATRIX_VERSION = "matrix-default"

@@ -70,3 +70,27 @@ class IppScorer(Protocol):
     ) -> np.ndarray:
         """:meth:`fit` for many partners against one target, in one call (the ranking path)."""
         ...
+
+
+class NeutralScorer:
+    """An IPP scorer with no opinion (4 Cs at 50, fit 0.5): used when no IPP model is available."""
+
+    version = "neutral"
+
+    def assess(self, partner: object, target: object = None) -> FourCs:
+        """Every C at 50, saying there is no model."""
+        note = {
+            c: ["no IPP model loaded"]
+            for c in ("capacity", "capability", "commitment", "customer_fit")
+        }
+        return FourCs(50.0, 50.0, 50.0, 50.0, evidence=note, confidence=0.0)
+
+    def fit(self, partner: object, four_cs: FourCs, target: object = None) -> float:
+        """A neutral 0.5."""
+        return 0.5
+
+    def fit_many(
+        self, partners: Sequence[object], four_cs: Sequence[FourCs], target: object = None
+    ) -> np.ndarray:
+        """A neutral 0.5 each."""
+        return np.full(len(partners), 0.5)

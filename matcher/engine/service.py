@@ -14,11 +14,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from matcher.embedding import Embedder
-from matcher.index import IndexLoadError, IndexMissingError
-from matcher.ipp import IppScorer
-from matcher.locks import ReadWriteLock
-from matcher.recommender import Recommender, build_engine, load_engine
+from matcher.embedding.base import Embedder
+from matcher.engine.build import build_engine, load_engine
+from matcher.engine.index import IndexLoadError, IndexMissingError
+from matcher.engine.locks import ReadWriteLock
+from matcher.engine.recommender import Recommender
+from matcher.ipp.base import IppScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store

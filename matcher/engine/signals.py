@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from matcher.deal_terms import DealTerms
-from matcher.filters import PartnerColumns
+from matcher.engine.filters import PartnerColumns
+from matcher.engine.query import DealTerms
 from matcher.schemas import Deal
 
 TRACK_RECORD_SCALE = 5.0
@@ -61,7 +61,7 @@ def _constraint_coverage(
 ) -> dict[str, np.ndarray]:
     """With ``strict: false`` the hard constraints become signals: the share of the wanted
     languages and certifications a partner has, whether it serves the country, and whether its
-    type is one asked for (the vectorised :func:`matcher.filters.coverage`)."""
+    type is one asked for (the vectorised :func:`matcher.engine.filters.coverage`)."""
     coverage: dict[str, np.ndarray] = {}
     if deal.languages:
         wanted = list(dict.fromkeys(deal.languages))

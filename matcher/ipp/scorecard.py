@@ -3,7 +3,7 @@
 Deals sourced / transacted / influenced, pipeline (value of the closed deals the partner sourced
 or influenced), revenue closed, win rate (raw and shrunk toward the population mean, with the
 sample size), average won deal size, certifications, CSAT, and a red/amber/green status. The same
-outcomes give each partner's :class:`~matcher.four_cs.PerformanceHistory`, the Capability
+outcomes give each partner's :class:`~matcher.ipp.history.PerformanceHistory`, the Capability
 evidence ("win rate 45 % (shrunk from 8 of 10 deals)") of the 4 Cs.
 """
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from matcher.four_cs import PerformanceHistory
+from matcher.ipp.history import shrunk_win_rate
 from matcher.schemas import PartnerProfile
 from matcher.store import Store
 
@@ -43,44 +42,6 @@ SCORECARD_COLUMNS: tuple[str, ...] = (
 RED_WIN_RATE_SHARE = 0.6  # shrunk win rate below 60 % of the population's is red
 RED_CSAT = 60.0
 GREEN_CSAT = 80.0
-
-
-def shrunk_win_rate(wins: float, deals: float, mean: float, strength: float = 10.0) -> float:
-    """Beta-prior (empirical Bayes) win rate: (wins + k·mean) / (deals + k)."""
-    return (wins + strength * mean) / (deals + strength)
-
-
-def histories_as_of(
-    outcomes: pd.DataFrame, as_of: date | None = None, window_days: int = 365
-) -> dict[str, PerformanceHistory]:
-    """Each partner's deals closed in the window before ``as_of`` (default: the newest outcome).
-
-    Only deals closed strictly before ``as_of`` count, the same rule training uses.
-    """
-    if outcomes.empty:
-        return {}
-    closed = pd.to_datetime(outcomes["closed_on"])
-    end = pd.Timestamp(as_of) if as_of is not None else closed.max() + pd.Timedelta(days=1)
-    window = outcomes[(closed < end) & (closed >= end - pd.Timedelta(days=window_days))]
-    # whole-frame aggregations, not a Python loop per partner group: at a million outcomes
-    # the per-group loop took minutes of a server's start-up
-    per_partner = window.groupby("partner_id", sort=False).agg(
-        deals=("won", "size"), wins=("won", "sum"), csat=("csat", "mean")
-    )
-    by_industry: dict[str, dict[str, int]] = {}
-    counts = window.dropna(subset=["industry"]).groupby(["partner_id", "industry"]).size()
-    for (partner_id, industry), count in counts.items():
-        by_industry.setdefault(str(partner_id), {})[str(industry)] = int(count)
-    no_industries: dict[str, int] = {}
-    return {
-        str(partner_id): PerformanceHistory(
-            deals=int(deals),
-            wins=int(wins),
-            csat=None if pd.isna(csat) else float(csat),
-            industry_deals=by_industry.get(str(partner_id), no_industries),
-        )
-        for partner_id, deals, wins, csat in per_partner.itertuples(name=None)
-    }
 
 
 def _status(deals: int, shrunk: float, mean: float, revenue: float, csat: float | None) -> str:

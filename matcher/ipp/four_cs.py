@@ -22,213 +22,20 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from importlib import resources
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from matcher import taxonomy
-from matcher.ipp import FOUR_CS, FourCs
+from matcher.ipp.base import FOUR_CS, FourCs
+from matcher.ipp.config import CRITERIA, MatrixConfig
+from matcher.ipp.history import PerformanceHistory, Priors
 from matcher.schemas import Deal, Partner, PartnerProfile
 
 FEATURE_VERSION = 1
 
-CRITERIA: dict[str, tuple[str, ...]] = {
-    "capacity": ("employees", "certified_staff", "customers", "reach", "headroom"),
-    "capability": (
-        "certifications",
-        "specialisms",
-        "industry_depth",
-        "track_record",
-        "csat",
-        "assets",
-        "partner_type",
-    ),
-    "commitment": (
-        "dedicated_manager",
-        "training",
-        "deal_registrations",
-        "recency",
-        "certified_share",
-    ),
-    "customer_fit": ("industries", "regions", "segments", "languages"),
-}
 CRITERION_KEYS: tuple[str, ...] = tuple(f"{c}.{name}" for c in FOUR_CS for name in CRITERIA[c])
-SCALES: tuple[str, ...] = (
-    "employees",
-    "certified_staff",
-    "customers",
-    "countries",
-    "deal_registrations",
-    "certifications",
-    "specialisms",
-    "assets",
-    "industries",
-    "recency_full_days",
-    "recency_zero_days",
-)
-
-
-def _allowed(what: str, value: object, allowed: Iterable[str]) -> ValueError:
-    return ValueError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
-
-
-@dataclass(frozen=True)
-class Icp:
-    """The vendor's ideal customer profile: what a prospect's customer fit is measured against."""
-
-    segments: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, raw: Mapping[str, Any]) -> Icp:
-        """Normalise an ``[icp]`` table; region words (``DACH``) and countries are both fine."""
-        for region in raw.get("regions", []):
-            taxonomy.normalise_countries(region)
-        return cls(
-            segments=tuple(taxonomy.normalise_segment(s) for s in raw.get("segments", [])),
-            industries=tuple(taxonomy.normalise_industry(i) for i in raw.get("industries", [])),
-            regions=tuple(raw.get("regions", [])),
-            languages=tuple(taxonomy.normalise_language(lang) for lang in raw.get("languages", [])),
-        )
-
-    def region_codes(self) -> list[tuple[str, frozenset[str]]]:
-        """Each target region with the ISO country codes that count as covering it."""
-        return [
-            (region, frozenset(taxonomy.normalise_countries(region))) for region in self.regions
-        ]
-
-
-@dataclass(frozen=True)
-class MatrixConfig:
-    """The Partner Evaluation Matrix (``matrix.toml``): weights, scales, ICP, bands, tiers."""
-
-    weights: Mapping[str, float]
-    criteria: Mapping[str, Mapping[str, float]]
-    scales: Mapping[str, float]
-    prior_strength: float
-    population_win_rate: float
-    default_prior: float
-    icp: Icp
-    bands: Mapping[str, float]
-    tiers: tuple[tuple[str, Mapping[str, float]], ...]
-
-    @classmethod
-    def load(cls, path: Path | None = None) -> MatrixConfig:
-        """Read a matrix file; ``None`` reads the packaged default ``matcher/matrix.toml``."""
-        if path is None:
-            text = resources.files("matcher").joinpath("matrix.toml").read_text("utf-8")
-        else:
-            text = Path(path).read_text("utf-8")
-        return cls.from_dict(tomllib.loads(text))
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> MatrixConfig:
-        """Validate a parsed matrix file; an unknown name raises ``ValueError`` listing options."""
-        criteria: dict[str, dict[str, float]] = {}
-        for c, table in raw.get("criteria", {}).items():
-            if c not in CRITERIA:
-                raise _allowed("C", c, FOUR_CS)
-            for name, weight in table.items():
-                if name not in CRITERIA[c]:
-                    raise _allowed(f"{c} criterion", name, CRITERIA[c])
-                if weight < 0:
-                    raise ValueError(f"criterion weight {c}.{name} must be >= 0, not {weight}")
-            criteria[c] = {name: float(table.get(name, 0.0)) for name in CRITERIA[c]}
-        for c in FOUR_CS:
-            criteria.setdefault(c, {name: 1.0 for name in CRITERIA[c]})
-        scales = dict(raw.get("scales", {}))
-        for name in scales:
-            if name not in SCALES:
-                raise _allowed("scale", name, SCALES)
-        missing = [name for name in SCALES if name not in scales]
-        if missing:
-            raise ValueError(f"matrix config: scales missing: {', '.join(missing)}")
-        tiers = tuple(
-            (taxonomy.normalise_tier(name), {k: float(v) for k, v in minimums.items()})
-            for name, minimums in raw.get("tiers", {}).items()
-        )
-        performance = raw.get("performance", {})
-        return cls(
-            weights=validate_weights(raw.get("weights", {})),
-            criteria=criteria,
-            scales={name: float(value) for name, value in scales.items()},
-            prior_strength=float(performance.get("prior_strength", 10)),
-            population_win_rate=float(performance.get("population_win_rate", 0.3)),
-            default_prior=float(raw.get("priors", {}).get("default", 0.5)),
-            icp=Icp.parse(raw.get("icp", {})),
-            bands={name: float(value) for name, value in raw.get("bands", {}).items()},
-            tiers=tuple(sorted(tiers, key=lambda tier: -tier[1].get("overall", 0.0))),
-        )
-
-    def fingerprint(self) -> str:
-        """A hash of what shapes the model features (criterion weights and scales)."""
-        canonical = json.dumps(
-            {"criteria": self.criteria, "scales": self.scales, "k": self.prior_strength},
-            sort_keys=True,
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def validate_weights(
-    weights: Mapping[str, float], base: Mapping[str, float] | None = None
-) -> dict[str, float]:
-    """Per-C weights merged over ``base`` (default equal); unknown C or negative weight refused."""
-    merged = dict(base) if base is not None else dict.fromkeys(FOUR_CS, 1.0)
-    for c, weight in weights.items():
-        if c not in FOUR_CS:
-            raise _allowed("C", c, FOUR_CS)
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
-            raise ValueError(f"weight of {c} must be a number >= 0, not {weight!r}")
-        merged[c] = float(weight)
-    if sum(merged.values()) <= 0:
-        raise ValueError("at least one C needs a weight > 0")
-    return merged
-
-
-@dataclass(frozen=True, slots=True)
-class PerformanceHistory:
-    """A partner's closed deals over a window (12 months for serving; before close for training).
-
-    ``industry_deals`` counts deals per industry id: the track record in a deal's industry.
-    """
-
-    deals: int = 0
-    wins: int = 0
-    csat: float | None = None
-    industry_deals: Mapping[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def from_partner(cls, partner: PartnerProfile) -> PerformanceHistory | None:
-        """History from the partner's own 12-month fields; ``None`` when they are unknown."""
-        won = getattr(partner, "deals_won_12m", None)
-        lost = getattr(partner, "deals_lost_12m", None)
-        csat = getattr(partner, "csat", None)
-        if won is None and lost is None:
-            return None if csat is None else cls(csat=csat)
-        return cls(deals=(won or 0) + (lost or 0), wins=won or 0, csat=csat)
-
-
-@dataclass(frozen=True)
-class Priors:
-    """Population means used for unknown values: per criterion key (0–1) and the win rate."""
-
-    values: Mapping[str, float] = field(default_factory=dict)
-    win_rate: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (saved beside a trained model)."""
-        return {"values": dict(self.values), "win_rate": self.win_rate}
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Priors:
-        """Inverse of :meth:`as_dict`."""
-        return cls(values=dict(raw.get("values", {})), win_rate=raw.get("win_rate"))
 
 
 class Criterion(NamedTuple):
@@ -709,62 +516,65 @@ class FourCsAssessor:
         icp = self.config.icp
         out: list[Criterion] = []
 
-        own_industries = partner.industries
         deal_industry = target.industry if target is not None else None
-        if deal_industry is not None or icp.industries:
-            value: float | None
-            if not own_industries:
-                value, text = None, "industries unknown"
-            elif deal_industry is not None:
-                name = _industry_name(deal_industry)
-                serves = deal_industry in own_industries
-                value = 1.0 if serves else 0.0
-                text = (
-                    f"serves the deal's industry ({name})" if serves else f"does not serve {name}"
-                )
-            else:
-                overlap = sum(1 for industry in icp.industries if industry in own_industries)
-                needed = min(len(icp.industries), self.config.scales["industries"])
-                value = min(1.0, overlap / needed)
-                text = f"serves {_share(overlap, len(icp.industries))} target industries"
-            out.append(Criterion("customer_fit", "industries", value, weight["industries"], text))
+        industry = _industry_name(deal_industry) if deal_industry is not None else ""
 
-        countries = partner.countries
+        def icp_industries() -> tuple[float, str]:
+            overlap = sum(1 for industry in icp.industries if industry in partner.industries)
+            needed = min(len(icp.industries), self.config.scales["industries"])
+            return min(1.0, overlap / needed), (
+                f"serves {_share(overlap, len(icp.industries))} target industries"
+            )
+
+        out += _served(
+            "industries",
+            partner.industries,
+            deal_industry,
+            (f"serves the deal's industry ({industry})", f"does not serve {industry}"),
+            icp_industries if icp.industries else None,
+            "industries unknown",
+            weight,
+        )
+
         deal_country = target.country if target is not None else None
-        if deal_country is not None or self._icp_regions:
-            if not countries:
-                value, text = None, "countries served unknown"
-            elif deal_country is not None:
-                serves = deal_country in countries
-                value = 1.0 if serves else 0.0
-                text = f"serves {deal_country}" if serves else f"does not serve {deal_country}"
-            else:
-                own = set(countries)
-                missing = [region for region, codes in self._icp_regions if not own & codes]
-                covered = len(self._icp_regions) - len(missing)
-                value = covered / len(self._icp_regions)
-                text = f"covers {_share(covered, len(self._icp_regions))} target regions"
-                if missing:
-                    text += f" (not {', '.join(missing)})"
-            out.append(Criterion("customer_fit", "regions", value, weight["regions"], text))
 
-        segments = partner.segments
+        def icp_regions() -> tuple[float, str]:
+            own = set(partner.countries)
+            missing = [region for region, codes in self._icp_regions if not own & codes]
+            covered = len(self._icp_regions) - len(missing)
+            text = f"covers {_share(covered, len(self._icp_regions))} target regions"
+            return covered / len(self._icp_regions), text + (
+                f" (not {', '.join(missing)})" if missing else ""
+            )
+
+        out += _served(
+            "regions",
+            partner.countries,
+            deal_country,
+            (f"serves {deal_country}", f"does not serve {deal_country}"),
+            icp_regions if self._icp_regions else None,
+            "countries served unknown",
+            weight,
+        )
+
         deal_segment = target.segment if target is not None else None
-        if deal_segment is not None or icp.segments:
-            if not segments:
-                value, text = None, "segments unknown"
-            elif deal_segment is not None:
-                label = _readable(deal_segment)
-                serves = deal_segment in segments
-                value = 1.0 if serves else 0.0
-                text = (
-                    f"serves {label} customers" if serves else f"does not serve {label} customers"
-                )
-            else:
-                overlap = sum(1 for segment in icp.segments if segment in segments)
-                value = overlap / len(icp.segments)
-                text = f"serves {_share(overlap, len(icp.segments))} target segments"
-            out.append(Criterion("customer_fit", "segments", value, weight["segments"], text))
+        label = _readable(deal_segment) if deal_segment is not None else ""
+
+        def icp_segments() -> tuple[float, str]:
+            overlap = sum(1 for segment in icp.segments if segment in partner.segments)
+            return overlap / len(icp.segments), (
+                f"serves {_share(overlap, len(icp.segments))} target segments"
+            )
+
+        out += _served(
+            "segments",
+            partner.segments,
+            deal_segment,
+            (f"serves {label} customers", f"does not serve {label} customers"),
+            icp_segments if icp.segments else None,
+            "segments unknown",
+            weight,
+        )
 
         wanted = (
             target.languages if target is not None and target.languages else list(icp.languages)
@@ -781,32 +591,31 @@ class FourCsAssessor:
         return out
 
 
-def fit_priors(
-    partners: Iterable[PartnerProfile],
-    config: MatrixConfig | None = None,
-    histories: Mapping[str, PerformanceHistory] | None = None,
-    reference_date: date | None = None,
-) -> Priors:
-    """Population means of every criterion (against the ICP) and the pooled win rate.
-
-    An unknown field then counts as "like the average partner", not as zero.
-    """
-    assessor = FourCsAssessor(config, reference_date=reference_date)
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    wins = deals = 0
-    for partner in partners:
-        history = (histories or {}).get(partner.partner_id)
-        assessment = assessor.assess_detailed(partner, None, history)
-        for criterion in assessment.criteria:
-            if criterion.value is not None:
-                sums[criterion.key] = sums.get(criterion.key, 0.0) + criterion.value
-                counts[criterion.key] = counts.get(criterion.key, 0) + 1
-        if assessment.history is not None:
-            wins += assessment.history.wins
-            deals += assessment.history.deals
-    values = {key: round(sums[key] / counts[key], 4) for key in sums}
-    return Priors(values=values, win_rate=round(wins / deals, 4) if deals else None)
+def _served(
+    name: str,
+    own: Sequence[str],
+    deal_value: str | None,
+    deal_texts: tuple[str, str],
+    against_icp: Callable[[], tuple[float, str]] | None,
+    unknown: str,
+    weight: Mapping[str, float],
+) -> list[Criterion]:
+    """One Customer-fit criterion (industries, regions, segments): does the partner serve the
+    deal's value (``deal_texts`` say served / not served), or, for a prospect with no deal, how
+    much of the ICP's targets (``against_icp``); nothing when neither applies. An empty
+    ``own`` is unknown, not zero."""
+    if deal_value is None and against_icp is None:
+        return []
+    value: float | None
+    if not own:
+        value, text = None, unknown
+    elif deal_value is not None:
+        serves = deal_value in own
+        value, text = (1.0 if serves else 0.0), deal_texts[0 if serves else 1]
+    else:
+        assert against_icp is not None
+        value, text = against_icp()
+    return [Criterion("customer_fit", name, value, weight[name], text)]
 
 
 # -- model features ---------------------------------------------------------------------------
@@ -852,3 +661,31 @@ def model_features(assessment: Assessment, target: Deal | None) -> list[float]:
         math.log1p(history.deals) if history is not None else math.nan,
         math.log1p(deal_size) if deal_size is not None else math.nan,
     ]
+
+
+def fit_priors(
+    partners: Iterable[PartnerProfile],
+    config: MatrixConfig | None = None,
+    histories: Mapping[str, PerformanceHistory] | None = None,
+    reference_date: date | None = None,
+) -> Priors:
+    """Population means of every criterion (against the ICP) and the pooled win rate.
+
+    An unknown field then counts as "like the average partner", not as zero.
+    """
+    assessor = FourCsAssessor(config, reference_date=reference_date)
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    wins = deals = 0
+    for partner in partners:
+        history = (histories or {}).get(partner.partner_id)
+        assessment = assessor.assess_detailed(partner, None, history)
+        for criterion in assessment.criteria:
+            if criterion.value is not None:
+                sums[criterion.key] = sums.get(criterion.key, 0.0) + criterion.value
+                counts[criterion.key] = counts.get(criterion.key, 0) + 1
+        if assessment.history is not None:
+            wins += assessment.history.wins
+            deals += assessment.history.deals
+    values = {key: round(sums[key] / counts[key], 4) for key in sums}
+    return Priors(values=values, win_rate=round(wins / deals, 4) if deals else None)

@@ -1,6 +1,6 @@
 """Prospect scoring for long-running services: look-alike indexes built once, weights per call.
 
-Building a :class:`~matcher.prospects.ProspectScorer` reads every partner and outcome and
+Building a :class:`~matcher.recruiting.prospects.ProspectScorer` reads every partner and outcome and
 embeds the top performers; a server does that once per mode and reuses it, creating only a
 light scorer per request for that request's matrix weights. A partner write invalidates it.
 """
@@ -11,16 +11,16 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from matcher.embedding import Embedder
-from matcher.four_cs import MatrixConfig
+from matcher.embedding.base import Embedder
+from matcher.embedding.cache import StoreCachedEmbedder
+from matcher.embedding.lexical import LexicalEmbedder
 from matcher.ingest import RowProblem
-from matcher.prospects import (
-    ProspectScore,
-    ProspectScorer,
-    ScreenReport,
-    prospect_scorer_for,
-    screen_records,
-)
+from matcher.ipp.config import MatrixConfig
+from matcher.ipp.four_cs import FourCsAssessor
+from matcher.ipp.scorecard import top_performers
+from matcher.recruiting.lookalikes import LookalikeIndex
+from matcher.recruiting.prospects import ProspectScore, ProspectScorer
+from matcher.recruiting.screening import ScreenReport, screen_records
 from matcher.schemas import PartnerProfile
 from matcher.settings import Settings
 from matcher.store import Store
@@ -87,3 +87,44 @@ class RecruitingService:
             raise ValueError(f"at most {MAX_SCREEN_ROWS:,} prospects per screening request")
         report = ScreenReport(rows_read=len(problems), problems=list(problems))
         return screen_records(records, self._scorer("lexical", weights), report), report
+
+
+def prospect_scorer_for(
+    store: Any,
+    config: MatrixConfig | None = None,
+    embedder: Any = None,
+    weights: Mapping[str, float] | None = None,
+    looks_like: bool = True,
+) -> ProspectScorer:
+    """The prospect scorer over a store: population priors and look-alikes from its partners.
+
+    ``embedder`` is a :class:`matcher.embedding.Embedder` (the CLI and API pass the process-wide
+    one; its vectors of the top performers are cached in the store) or ``"lexical"`` for a
+    :class:`LexicalEmbedder` (bulk screening). With ``looks_like=False``, no embedder or no
+    outcomes yet, results have no look-alikes.
+    """
+    from matcher.ipp.four_cs import fit_priors
+
+    config = config or MatrixConfig.load()
+    partners = store.all_partners()
+    priors = fit_priors(partners.values(), config) if partners else None
+    lookalikes = None
+    if looks_like and partners and embedder is not None:
+        from matcher.embedding.base import partner_text
+
+        outcomes = store.outcomes_frame()
+        assessor = FourCsAssessor(config, priors)
+        if embedder == "lexical":
+            top = [partners[pid] for pid in top_performers(outcomes) if pid in partners]
+            embedder = LexicalEmbedder().fit([partner_text(p) for p in top])
+            index_embedder: Any = embedder
+        else:
+            index_embedder = StoreCachedEmbedder(store, embedder)
+        lookalikes = LookalikeIndex.build(partners, outcomes, index_embedder, assessor)
+    return ProspectScorer(
+        config,
+        weights,
+        priors,
+        lookalikes=lookalikes,
+        embedder=embedder if lookalikes is not None else None,
+    )

@@ -1,0 +1,190 @@
+"""The API's response models, one per use, in one place.
+
+Request bodies are the core's own models (:mod:`matcher.schemas`, :mod:`matcher.feedback`):
+what a client sends is what the library validates. What the API answers is a shape of its
+own (an envelope, a page, public fields only), so those shapes live here, where the routes
+and the OpenAPI schema share them and the same shape is never declared twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from matcher.ipp import VersionInfo
+from matcher.schemas import Partner
+
+
+class Readiness(BaseModel):
+    """Which services are loaded."""
+
+    status: str
+    checks: dict[str, bool]
+
+
+class FeedbackRecorded(BaseModel):
+    """The stored event's id."""
+
+    feedback_id: int
+
+
+class ModelList(BaseModel):
+    """Registered versions and what is serving now."""
+
+    versions: list[VersionInfo]
+    serving: str | None
+
+
+class RebuildStarted(BaseModel):
+    """A full re-index has started; the current index is served until it is swapped."""
+
+    status: str
+    serving_index_version: str | None
+
+
+class PartnerList(BaseModel):
+    """One page of partners and the total that matched."""
+
+    partners: list[Partner]
+    total: int
+    offset: int
+    limit: int
+
+
+class QuarterScorecard(BaseModel):
+    """One quarter of a partner's KPIs with a red/amber/green status."""
+
+    model_config = ConfigDict(extra="allow")
+
+    quarter: str
+    deals: int
+    win_rate: float
+    status: str
+
+
+class Scorecard(BaseModel):
+    """A partner's quarterly scorecard, most recent quarter last."""
+
+    partner_id: str
+    quarters: list[QuarterScorecard]
+
+
+class FourCsScores(BaseModel):
+    """The 4 C sub-scores, 0–100."""
+
+    capacity: float
+    capability: float
+    commitment: float
+    customer_fit: float
+
+
+class LookAlike(BaseModel):
+    """An existing top-performing partner the prospect resembles."""
+
+    partner_id: str
+    name: str
+    similarity: float
+
+
+class ProspectScore(BaseModel):
+    """A prospect scored against the Ideal Partner Profile (DESIGN.md 3.5)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    partner_id: str
+    four_cs: FourCsScores
+    evidence: dict[str, list[str]]
+    overall: float
+    band: str
+    gaps: list[str]
+    suggested_tier: str
+    looks_like: list[LookAlike]
+
+
+class ScreenedProspect(ProspectScore):
+    """One screened row: the score plus the prospect's name."""
+
+    name: str
+
+
+class RowProblemOut(BaseModel):
+    """A bad row: its line (CSV header = line 1), column and problem."""
+
+    line: int
+    column: str
+    message: str
+
+
+class ScreenResult(BaseModel):
+    """Every valid row scored; every bad row named with its line and column."""
+
+    rows_read: int
+    rows_scored: int
+    results: list[ScreenedProspect]
+    problems: list[RowProblemOut]
+
+
+class RankedPartner(BaseModel):
+    """One recommended partner with the evidence and the reason (DESIGN.md 3.3)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    partner_id: str
+    name: str
+    rank: int
+    score: float
+    four_cs: FourCsScores
+    evidence: dict[str, Any]
+    reason: str
+
+
+class Recommendation(BaseModel):
+    """Ranked partners for a deal; ``funnel`` says how many passed each hard filter."""
+
+    model_config = ConfigDict(extra="allow")
+
+    recommendation_id: str
+    model_version: str
+    index_version: str
+    funnel: dict[str, int]
+    results: list[RankedPartner]
+
+
+class RecommendationRecord(BaseModel):
+    """What was asked, who asked, which model and index answered, and what came back."""
+
+    recommendation_id: str
+    created_at: str
+    key_id: str | None
+    channel: str
+    request: dict[str, Any]
+    model_version: str
+    index_version: str
+    results: list[dict[str, Any]]
+
+
+class WidgetPartner(BaseModel):
+    """A partner as a customer may see it: public profile fields only (DESIGN.md 3.1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: str
+    name: str
+    partner_type: str
+    description: str | None
+    specialisms: list[str]
+    languages: list[str]
+    industries: list[str]
+    certifications: list[str]
+    countries: list[str]
+    tier: str | None
+    assets: list[str]
+    rank: int
+    matching_assets: list[str]
+
+
+class WidgetAnswer(BaseModel):
+    """Suggestions for the in-app context."""
+
+    partners: list[WidgetPartner]
