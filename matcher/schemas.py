@@ -392,6 +392,13 @@ class Deal(BaseModel):
     top_k: int = Field(default=10, ge=1, le=100)
     exclude: Annotated[list[str], BeforeValidator(_split_list), TEXT_LIST_SCHEMA] = []
     strict: Annotated[bool, BeforeValidator(_flag)] = True
+    read_description: Annotated[bool, BeforeValidator(_flag)] = Field(
+        default=True,
+        description=(
+            "Read countries, languages, industries, segment and partner types from the "
+            "description (English, German, French, Spanish, Dutch); false turns reading off."
+        ),
+    )
 
     @field_validator("certifications")
     @classmethod

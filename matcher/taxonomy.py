@@ -9,8 +9,11 @@ names the field, the value and the closest allowed values.
 
 from __future__ import annotations
 
+import gettext
 import re
 import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import resources
 
@@ -31,6 +34,9 @@ SEGMENTS: tuple[str, ...] = ("smb", "mid_market", "enterprise", "public_sector")
 TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
 ROLES: tuple[str, ...] = ("sourced", "transacted", "influenced")
 ASSET_KINDS: tuple[str, ...] = ("template", "integration", "accelerator")
+# The languages other than English whose words for countries, languages, industries and the
+# rest are understood, in structured fields and in a deal's prose alike.
+TEXT_LOCALES: tuple[str, ...] = ("de", "fr", "es", "nl")
 
 INDUSTRIES: dict[str, str] = {
     "agriculture": "Agriculture",
@@ -192,17 +198,25 @@ _LANGUAGE_ALIASES: dict[str, str] = {
 class UnknownValueError(ValueError):
     """A value outside a controlled vocabulary, with the closest allowed values as a hint."""
 
-    def __init__(self, field: str, value: str, suggestions: list[str]) -> None:
+    def __init__(
+        self, field: str, value: str, suggestions: list[str], reason: str | None = None
+    ) -> None:
         self.field = field
         self.value = value
         self.suggestions = suggestions
         hint = f"; closest allowed: {', '.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown {field} {value!r}{hint}")
+        message = f"{field} {value!r}: {reason}" if reason else f"unknown {field} {value!r}"
+        super().__init__(message + hint)
 
 
 def fold(value: str) -> str:
-    """Case-, accent-free-ish, `&`/`and`- and punctuation-insensitive form used for lookups."""
-    folded = value.strip().lower().replace("&", " and ")
+    """Case-, accent-, `&`/`and`- and punctuation-insensitive form used for lookups.
+
+    ``"Österreich"`` → ``"osterreich"``, ``"Straße"`` → ``"strasse"``: a German or French
+    word matches however it was typed.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.strip().lower().replace("ß", "ss"))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("&", " and ")
     folded = re.sub(r"[^a-z0-9]+", " ", folded)
     return re.sub(r"\s+", " ", folded).strip()
 
@@ -213,64 +227,144 @@ def closest(value: str, allowed: list[str] | tuple[str, ...], limit: int = 3) ->
     return [match for match, score, _ in matches if score >= 50]
 
 
+def closest_named(
+    value: str, lookup: Mapping[str, str], display: Callable[[str], str], limit: int = 3
+) -> list[str]:
+    """The canonical values whose names (in any language, synonyms included) are most like
+    ``value``, shown by ``display``: ``"Deutschlnd"`` is near ``"deutschland"``, so the hint
+    is Germany, not the English name that happens to share most letters."""
+    folded = fold(value)
+    matches = process.extract(folded, list(lookup), scorer=fuzz.WRatio, limit=limit * 8)
+    named = [display(lookup[term]) for term, score, _ in matches if score >= 60]
+    return list(dict.fromkeys(named))[:limit]
+
+
+@cache
+def lexicon() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The words of ``lexicon.toml`` by section, each term folded; every value is checked
+    against its vocabulary when first loaded, so a typo in the file fails loudly."""
+    raw = tomllib.loads(resources.files("matcher").joinpath("lexicon.toml").read_text("utf-8"))
+    allowed: dict[str, Callable[[str], bool]] = {
+        "industries": lambda v: v in INDUSTRIES,
+        "countries": lambda v: pycountry.countries.get(alpha_2=v) is not None,
+        "languages": lambda v: pycountry.languages.get(alpha_2=v) is not None,
+        "segments": lambda v: v in SEGMENTS,
+        "partner_types": lambda v: v in PARTNER_TYPES,
+        "cues": lambda v: v in ("hard", "speaking"),
+    }
+    words: dict[str, dict[str, tuple[str, ...]]] = {}
+    for section, entries in raw.items():
+        unknown = [value for value in entries if not allowed[section](value)]
+        if unknown:
+            raise ValueError(f"lexicon.toml [{section}]: unknown values {unknown}")
+        words[section] = {
+            value: tuple(dict.fromkeys(fold(term) for term in terms))
+            for value, terms in entries.items()
+        }
+    return words
+
+
+def _lexicon_terms(section: str) -> dict[str, str]:
+    """``lexicon.toml`` section as folded term → value."""
+    return {term: value for value, terms in lexicon()[section].items() for term in terms}
+
+
+def _translations(domain: str, english: Iterable[str]) -> dict[str, str]:
+    """Folded names in each of :data:`TEXT_LOCALES` → the English name they translate, from
+    the ISO translations pycountry ships (``iso3166-1``, ``iso639-3``)."""
+    names: dict[str, str] = {}
+    for locale in TEXT_LOCALES:
+        translation = gettext.translation(domain, pycountry.LOCALES_DIR, languages=[locale])
+        for name in english:
+            names.setdefault(fold(translation.gettext(name)), name)
+    return names
+
+
 @cache
 def industry_lookup() -> dict[str, str]:
+    """Folded industry names, ids and synonyms (English, German, French, Spanish, Dutch) → id."""
     lookup = {fold(industry_id.replace("_", " ")): industry_id for industry_id in INDUSTRIES}
     lookup.update({fold(name): industry_id for industry_id, name in INDUSTRIES.items()})
     lookup.update(_INDUSTRY_SYNONYMS)
+    for term, industry_id in _lexicon_terms("industries").items():
+        lookup.setdefault(term, industry_id)
     return lookup
 
 
 @cache
 def normalise_industry(value: str) -> str:
-    """Map an industry name, id or synonym (``"Pharma"``, ``"Energy and Utilities"``) to its id."""
+    """Map an industry name, id or synonym (``"Pharma"``, ``"fashion"``, ``"Krankenhaus"``)
+    to its id."""
     industry_id = industry_lookup().get(fold(value))
     if industry_id is None:
-        raise UnknownValueError("industry", value, closest(value, tuple(INDUSTRIES)))
+        suggestions = closest_named(value, industry_lookup(), str)
+        raise UnknownValueError("industry", value, suggestions)
     return industry_id
 
 
+@cache
+def partner_type_lookup() -> dict[str, str]:
+    """Folded partner-type names and synonyms in the five languages → enum value."""
+    lookup = {fold(value.replace("_", " ")): value for value in PARTNER_TYPES}
+    lookup.update(_PARTNER_TYPE_SYNONYMS)
+    for term, value in _lexicon_terms("partner_types").items():
+        lookup.setdefault(term, value)
+    return lookup
+
+
+@cache
+def segment_lookup() -> dict[str, str]:
+    """Folded segment names and synonyms in the five languages → enum value."""
+    lookup = {fold(value.replace("_", " ")): value for value in SEGMENTS}
+    lookup.update(_SEGMENT_SYNONYMS)
+    for term, value in _lexicon_terms("segments").items():
+        lookup.setdefault(term, value)
+    return lookup
+
+
 def _normalise_enum(
-    field: str, value: str, allowed: tuple[str, ...], synonyms: dict[str, str]
+    field: str, value: str, allowed: tuple[str, ...], lookup: dict[str, str]
 ) -> str:
     folded = fold(value)
     candidate = folded.replace(" ", "_")
     if candidate in allowed:
         return candidate
-    if folded in synonyms:
-        return synonyms[folded]
-    raise UnknownValueError(field, value, closest(value, allowed))
+    if folded in lookup:
+        return lookup[folded]
+    raise UnknownValueError(field, value, closest_named(value, lookup, str))
 
 
 @cache
 def normalise_partner_type(value: str) -> str:
-    """Map a partner type (``"System Integrator"``, ``"MSP"``, ``"VAR"``) to its enum value."""
-    return _normalise_enum("partner_type", value, PARTNER_TYPES, _PARTNER_TYPE_SYNONYMS)
+    """Map a partner type (``"System Integrator"``, ``"MSP"``, ``"Systemhaus"``) to its value."""
+    return _normalise_enum("partner_type", value, PARTNER_TYPES, partner_type_lookup())
 
 
 @cache
 def normalise_segment(value: str) -> str:
-    """Map a customer segment (``"Mid-market"``, ``"SMB"``) to its enum value."""
-    return _normalise_enum("segment", value, SEGMENTS, _SEGMENT_SYNONYMS)
+    """Map a customer segment (``"Mid-market"``, ``"SMB"``, ``"Mittelstand"``) to its value."""
+    return _normalise_enum("segment", value, SEGMENTS, segment_lookup())
 
 
 @cache
 def normalise_tier(value: str) -> str:
     """Map a partner tier to its enum value (``"Gold"`` → ``"gold"``, ``"Authorized"`` too)."""
-    return _normalise_enum(
-        "tier", value, TIERS, {"authorized": "registered", "authorised": "registered"}
-    )
+    synonyms = {"authorized": "registered", "authorised": "registered"}
+    return _normalise_enum("tier", value, TIERS, {**{v: v for v in TIERS}, **synonyms})
 
 
 @cache
 def normalise_role(value: str) -> str:
     """Map a deal attribution role to ``sourced``, ``transacted`` or ``influenced``."""
-    return _normalise_enum("role", value, ROLES, {})
+    return _normalise_enum("role", value, ROLES, {v: v for v in ROLES})
 
 
 @cache
-def _language_lookup() -> dict[str, str]:
+def language_lookup() -> dict[str, str]:
+    """Folded ISO 639 codes and language names (English, and as German, French, Spanish and
+    Dutch write them: ``"Deutsch"``, ``"allemand"``) → ISO 639-1 code."""
     lookup: dict[str, str] = {}
+    by_name: dict[str, str] = {}
     for language in pycountry.languages:
         code = getattr(language, "alpha_2", None)
         if code is None:
@@ -278,17 +372,22 @@ def _language_lookup() -> dict[str, str]:
         lookup[code] = code
         lookup[language.alpha_3] = code
         lookup[fold(language.name)] = code
+        by_name[language.name] = code
         for name in language.name.split(";"):
             # pycountry calls some languages "Malay (macrolanguage)"; people write "Malay".
             lookup.setdefault(fold(name.removesuffix(" (macrolanguage)")), code)
     lookup.update(_LANGUAGE_ALIASES)
+    for term, name in _translations("iso639-3", by_name).items():
+        lookup.setdefault(term.removesuffix(" macrolanguage"), by_name[name])
+    for term, code in _lexicon_terms("languages").items():
+        lookup.setdefault(term, code)
     return lookup
 
 
 @cache
 def language_codes() -> tuple[str, ...]:
     """All ISO 639-1 codes known to pycountry."""
-    return tuple(sorted({code for code in _language_lookup().values()}))
+    return tuple(sorted({code for code in language_lookup().values()}))
 
 
 @cache
@@ -301,11 +400,19 @@ def language_name(code: str) -> str:
 @cache
 def normalise_language(value: str) -> str:
     """Map an ISO 639-1/639-3 code or English name (``"German"``, ``"deu"``) to ISO 639-1."""
-    code = _language_lookup().get(fold(value))
+    code = language_lookup().get(fold(value))
     if code is None:
-        names = [language.name for language in pycountry.languages if hasattr(language, "alpha_2")]
-        raise UnknownValueError("language", value, closest(value, names))
+        raise UnknownValueError(
+            "language", value, closest_named(value, _named_languages(), language_name)
+        )
     return code
+
+
+@cache
+def _named_languages() -> dict[str, str]:
+    """:func:`language_lookup` without the bare codes, for suggestions ("klingon" should not
+    be told "kl")."""
+    return {term: code for term, code in language_lookup().items() if len(term) > 3}
 
 
 @cache
@@ -342,16 +449,44 @@ def normalise_countries(value: str) -> tuple[str, ...]:
 
 
 @cache
+def country_lookup() -> dict[str, str]:
+    """Folded country names → ISO 3166-1 alpha-2: ISO's names in English and as German,
+    French, Spanish and Dutch write them (``"Österreich"``, ``"Allemagne"``), common aliases,
+    and from ``lexicon.toml`` demonyms and cities of note (``"Munich"`` → ``DE``)."""
+    lookup: dict[str, str] = {}
+    english: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            name = getattr(country, attribute, None)
+            if name:
+                lookup.setdefault(fold(name), country.alpha_2)
+                english.setdefault(name, country.alpha_2)
+    lookup.update(COUNTRY_ALIASES)
+    for term, name in _translations("iso3166-1", english).items():
+        lookup.setdefault(term, english[name])
+    for term, code in _lexicon_terms("countries").items():
+        lookup.setdefault(term, code)
+    return lookup
+
+
+def country_name(code: str) -> str:
+    """English name of an ISO 3166-1 alpha-2 code (``"AT"`` → ``"Austria"``)."""
+    country = pycountry.countries.get(alpha_2=code)
+    return str(getattr(country, "common_name", None) or country.name) if country else code
+
+
+@cache
 def normalise_country(value: str) -> str:
-    """Map one country code or name to ISO 3166-1 alpha-2; region words are not accepted here."""
-    folded = fold(value)
-    if folded in COUNTRY_ALIASES:
-        return COUNTRY_ALIASES[folded]
+    """Map one country code or name (in English, German, French, Spanish or Dutch) to ISO
+    3166-1 alpha-2; region words are not accepted here."""
+    code = country_lookup().get(fold(value))
+    if code is not None:
+        return code
     try:
         return str(pycountry.countries.lookup(value.strip()).alpha_2)
     except LookupError:
-        names = [country.name for country in pycountry.countries]
-        raise UnknownValueError("country", value, closest(value, names)) from None
+        suggestions = closest_named(value, country_lookup(), country_name)
+        raise UnknownValueError("country", value, suggestions) from None
 
 
 @cache
@@ -362,7 +497,7 @@ def certification_key(name: str) -> str:
     """
     key = fold(name.replace("&", " and ")).replace(" ", "-")
     if not key:
-        raise ValueError("certification name is empty")
+        raise UnknownValueError("certification", name, [], "no letters or digits in the name")
     return key
 
 

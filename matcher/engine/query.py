@@ -1,77 +1,259 @@
-"""Countries and industries a deal's free text names, for deals that leave those fields empty.
+"""What a deal's prose says about the partner it needs, read in English, German, French,
+Spanish or Dutch.
 
-Sellers often write "a software company in Sweden" and fill in nothing else. The words are
-matched against the same vocabularies the structured fields use (ISO country names and aliases,
-the industry names and synonyms of DESIGN.md 3.4), so "in Sweden" means ``SE`` exactly as
-``"country": "Sweden"`` would. What is read from text is only ever a *preference* that raises a
-score, never a hard filter: text can be ambiguous, a constraint must not be.
+Sellers write "ERP rollout for a mid-size manufacturer in Bavaria, German-speaking team
+required" and fill in no field. The words are matched against the same vocabularies the
+structured fields use (:mod:`matcher.taxonomy`: ISO names and their translations, synonyms,
+demonyms, cities of note, region words), so "in Österreich" means ``AT`` exactly as
+``"country": "Austria"`` would.
+
+What is read is a *preference* (it raises a score) unless its clause says it is required
+("required", "must", "only", "zwingend", "obligatoire", "obligatorio", "verplicht", ...): then,
+for a strict deal, it is a hard constraint like the structured field. A language counts only
+where the text says the partner must speak it ("French-speaking", "auf Deutsch", "en
+français"); a bare "French hospital group" names the customer's country. Structured fields
+always win over text, and ``read_description: false`` turns reading off.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cache
 
-import pycountry
-
 from matcher import taxonomy
+from matcher.schemas import Deal
 
-MAX_WORDS = 4
+MAX_WORDS = 5
 MIN_TERM_CHARS = 3  # "it" (technology) or "us" would match everywhere
+# the read fields that can become hard constraints, and the Deal field each fills
+CONSTRAINT_FIELDS: dict[str, str] = {
+    "countries": "country",
+    "languages": "languages",
+    "partner_types": "partner_types",
+}
+_CLAUSE = re.compile(r"[.;:!?\n,()]+")
+# inflections German, Dutch, French and Spanish add to a word ("mittelständischen",
+# "Krankenhäuser", "deutschsprachiges"), tried off a single word the vocabularies lack
+_ENDINGS: tuple[str, ...] = ("en", "es", "em", "er", "e", "s")
+MIN_STEM_CHARS = 5
 
 
 @dataclass(frozen=True)
 class DealTerms:
-    """Countries (ISO alpha-2) and industry ids named in a text, in order of appearance."""
+    """Values named in a text, in order of appearance, with the words they were read from.
+
+    ``required`` holds the fields (``"countries"``, ``"languages"``, ``"partner_types"``) whose
+    values were named in a clause that says they are required.
+    """
 
     countries: tuple[str, ...] = ()
     industries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    partner_types: tuple[str, ...] = ()
+    required: frozenset[str] = frozenset()
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.countries or self.industries or self.languages or self.segments) or bool(
+            self.partner_types
+        )
+
+
+@dataclass(frozen=True)
+class ReadDeal:
+    """A deal as it is ranked: its own fields, plus the hard constraints its text added.
+
+    ``deal`` is what the hard filters and signals see; ``terms`` are the preferences the text
+    adds on top (only what the structured fields leave open); ``target`` is the deal with
+    those preferences filled in as if they were fields, for the IPP's customer fit and the
+    explanations ("serves France"); ``report`` is the answer's ``read_from_description``.
+    """
+
+    deal: Deal
+    terms: DealTerms
+    target: Deal
+    report: dict[str, object] | None
+
+
+def _keep(terms: dict[str, str]) -> dict[str, str]:
+    return {term: value for term, value in terms.items() if len(term) >= MIN_TERM_CHARS}
 
 
 @cache
-def _country_terms() -> dict[str, str]:
-    terms: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attribute in ("name", "common_name", "official_name"):
-            name = getattr(country, attribute, None)
-            if name:
-                terms[taxonomy.fold(name)] = country.alpha_2
-    terms.update(taxonomy.COUNTRY_ALIASES)
-    return {term: code for term, code in terms.items() if len(term) >= MIN_TERM_CHARS}
+def _vocabularies() -> dict[str, dict[str, str]]:
+    """Per read field, folded term → value (regions expand later)."""
+    countries = _keep(taxonomy.country_lookup())
+    for region in taxonomy.sales_regions():
+        countries[region] = "region:" + region
+    return {
+        "countries": countries,
+        "industries": _keep(taxonomy.industry_lookup()),
+        "segments": _keep(taxonomy.segment_lookup()),
+        "partner_types": _keep(taxonomy.partner_type_lookup()),
+    }
 
 
 @cache
-def _industry_terms() -> dict[str, str]:
-    lookup = taxonomy.industry_lookup()
-    return {term: industry for term, industry in lookup.items() if len(term) >= MIN_TERM_CHARS}
+def _language_names() -> dict[str, str]:
+    return _keep(taxonomy.language_lookup())
 
 
-def _spans(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", taxonomy.fold(text.replace("-", " ")))
-    spans = []
+@cache
+def _cues() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Hard-requirement words, "speaking" words, and the language words that say "speaks
+    it" on their own ("deutschsprachig", "francophone")."""
+    cues = taxonomy.lexicon()["cues"]
+    spoken = frozenset(term for terms in taxonomy.lexicon()["languages"].values() for term in terms)
+    return frozenset(cues["hard"]), frozenset(cues["speaking"]), spoken
+
+
+# upper-case country abbreviations that fold into common words ("US" → "us")
+_ABBREVIATIONS = re.compile(r"\b(U\.?S\.?A?|U\.?K\.?)(?![\w.])")
+_SPELLED = {"US": "united states", "USA": "united states", "UK": "united kingdom"}
+
+
+def _words(text: str) -> list[str]:
+    return taxonomy.fold(text.replace("-", " ").replace("'s ", " ")).split()
+
+
+def _spans(words: list[str]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, phrase) of each word span, longest first at each start; a single word is
+    also offered without its inflection endings."""
     for start in range(len(words)):
-        for size in range(MAX_WORDS, 0, -1):
-            if start + size <= len(words):
-                spans.append(" ".join(words[start : start + size]))
-    return spans
+        for size in range(min(MAX_WORDS, len(words) - start), 0, -1):
+            yield start, start + size, " ".join(words[start : start + size])
+        word = words[start]
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM_CHARS:
+                yield start, start + 1, word.removesuffix(ending)
+
+
+def _read_clause(words: list[str], found: dict[str, dict[str, str]]) -> set[str]:
+    """Add what one clause names to ``found`` (field → value → the words read); returns the
+    fields it named. A span once read is not read again as something shorter."""
+    hard, speaking, spoken = _cues()
+    languages = _language_names()
+    vocabularies = _vocabularies()
+    used = [False] * len(words)
+    named: set[str] = set()
+    # languages first: "French-speaking" must not also read as the country France
+    for start, end, phrase in _spans(words):
+        if any(used[start:end]) or phrase not in languages:
+            continue
+        before = words[start - 1] if start > 0 else ""
+        after = words[end] if end < len(words) else ""
+        if phrase in spoken or before in speaking or after in speaking:
+            found["languages"].setdefault(languages[phrase], phrase)
+            named.add("languages")
+            used[start:end] = [True] * (end - start)
+    for start, end, phrase in _spans(words):
+        if any(used[start:end]):
+            continue
+        for name, vocabulary in vocabularies.items():
+            value = vocabulary.get(phrase)
+            if value is None:
+                continue
+            if value.startswith("region:"):
+                for code in taxonomy.sales_regions()[value.removeprefix("region:")]:
+                    found[name].setdefault(code, phrase)
+            else:
+                found[name].setdefault(value, phrase)
+            named.add(name)
+            used[start:end] = [True] * (end - start)
+            break
+    return named if hard & set(words) else set()
 
 
 def read_terms(text: str | None) -> DealTerms:
-    """The countries and industries named in ``text``.
+    """The countries, industries, languages, segments and partner types named in ``text``.
 
     Example:
-        >>> read_terms("A software company in Sweden")
-        DealTerms(countries=('SE',), industries=('technology',))
+        >>> read_terms("Ein Softwarehaus in Österreich, deutschsprachig zwingend").languages
+        ('de',)
     """
     if not text:
         return DealTerms()
-    countries, industries = _country_terms(), _industry_terms()
-    found_countries: dict[str, None] = {}
-    found_industries: dict[str, None] = {}
-    for span in _spans(text):
-        if span in countries:
-            found_countries[countries[span]] = None
-        if span in industries:
-            found_industries[industries[span]] = None
-    return DealTerms(tuple(found_countries), tuple(found_industries))
+    found: dict[str, dict[str, str]] = {
+        name: {} for name in ("countries", "industries", "languages", "segments", "partner_types")
+    }
+    required: set[str] = set()
+    text = _ABBREVIATIONS.sub(lambda m: f" {_SPELLED[m.group(1).replace('.', '')]} ", text)
+    for clause in _CLAUSE.split(text):
+        required |= _read_clause(_words(clause), found)
+    return DealTerms(
+        countries=tuple(found["countries"]),
+        industries=tuple(found["industries"]),
+        languages=tuple(found["languages"]),
+        segments=tuple(found["segments"]),
+        partner_types=tuple(found["partner_types"]),
+        required=frozenset(required & set(CONSTRAINT_FIELDS)),
+        words={
+            name: tuple(dict.fromkeys(values.values())) for name, values in found.items() if values
+        },
+    )
+
+
+def read_deal(deal: Deal) -> ReadDeal:
+    """``deal`` with what its description says applied: structured fields win; for a strict
+    deal, values the text requires become hard constraints (one country; all languages; any
+    partner type), everything else read stays a preference.
+
+    Example:
+        >>> read = read_deal(Deal(description="Partner in France, French-speaking required"))
+        >>> read.deal.languages, read.terms.countries
+        (['fr'], ('FR',))
+    """
+    if not deal.read_description:
+        return ReadDeal(deal, DealTerms(), deal, None)
+    read = read_terms(deal.description)
+    if not read:
+        return ReadDeal(deal, read, deal, None)
+    open_fields = {
+        "countries": not deal.country,
+        "industries": not deal.industry,
+        "languages": not deal.languages,
+        "segments": not deal.segment,
+        "partner_types": not deal.partner_types,
+    }
+    values: dict[str, tuple[str, ...]] = {
+        name: getattr(read, name) if open_fields[name] else () for name in open_fields
+    }
+    hard = {
+        name
+        for name in read.required
+        if deal.strict and values[name] and not (name == "countries" and len(values[name]) > 1)
+    }
+    update: dict[str, object] = {}
+    if "countries" in hard:
+        update["country"] = values["countries"][0]
+    if "languages" in hard:
+        update["languages"] = list(values["languages"])
+    if "partner_types" in hard:
+        update["partner_types"] = list(values["partner_types"])
+    if values["segments"]:
+        update["segment"] = values["segments"][0]  # a segment is always a preference
+    preferences = DealTerms(
+        countries=() if "countries" in hard else values["countries"],
+        industries=values["industries"],
+        languages=() if "languages" in hard else values["languages"],
+        partner_types=() if "partner_types" in hard else values["partner_types"],
+    )
+    ranked = deal.model_copy(update=update)
+    shown: dict[str, object] = {}
+    if len(preferences.countries) == 1:
+        shown["country"] = preferences.countries[0]
+    if preferences.languages:
+        shown["languages"] = list(preferences.languages)
+    if preferences.industries:
+        shown["industry"] = preferences.industries[0]
+    report: dict[str, object] = {name: list(found) for name, found in values.items()}
+    report["applied"] = {
+        name: ("constraint" if name in hard else "preference")
+        for name, found in values.items()
+        if found
+    }
+    report["words"] = {name: list(read.words[name]) for name, found in values.items() if found}
+    return ReadDeal(ranked, preferences, ranked.model_copy(update=shown), report)

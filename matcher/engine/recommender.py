@@ -35,7 +35,7 @@ from matcher.engine.index import IndexManifest, PartnerIndex
 from matcher.engine.lexical import LexicalIndex, LexicalScores
 from matcher.engine.locks import ReadWriteLock
 from matcher.engine.profiles import ProfileCache
-from matcher.engine.query import DealTerms, read_terms
+from matcher.engine.query import DealTerms, ReadDeal, read_deal
 from matcher.engine.signals import structured_signals
 from matcher.ipp.base import FourCs, IppScorer
 from matcher.schemas import Deal, Partner
@@ -203,9 +203,10 @@ class Recommender:
             ... # doctest: +SKIP
         """
         weights = weights or self.weights
+        read = read_deal(deal)
         with self._lock.reading():
-            ranked, funnel, emptied_by = self._rank(deal, weights, deal.top_k)
-            results = [self._result(deal, rank, c) for rank, c in enumerate(ranked, 1)]
+            ranked, funnel, emptied_by = self._rank(read, weights, deal.top_k)
+            results = [self._result(read.target, rank, c) for rank, c in enumerate(ranked, 1)]
         answer: dict[str, object] = {
             "recommendation_id": "r_" + uuid.uuid4().hex[:20],
             "model_version": self.scorer.version,
@@ -216,12 +217,8 @@ class Recommender:
         }
         if emptied_by is not None:
             answer["emptied_by"] = emptied_by
-        terms = read_terms(deal.description)
-        if terms.countries or terms.industries:
-            answer["read_from_description"] = {
-                "countries": [] if deal.country else list(terms.countries),
-                "industries": [] if deal.industry else list(terms.industries),
-            }
+        if read.report is not None:
+            answer["read_from_description"] = read.report
         return answer
 
     def rank(
@@ -230,11 +227,12 @@ class Recommender:
         """The top ``top_k`` candidates (default ``deal.top_k``), the funnel, and the emptying
         constraint if the hard filters left nobody."""
         with self._lock.reading():
-            return self._rank(deal, weights or self.weights, top_k or deal.top_k)
+            return self._rank(read_deal(deal), weights or self.weights, top_k or deal.top_k)
 
     def _rank(
-        self, deal: Deal, weights: RankingWeights, top_k: int
+        self, read: ReadDeal, weights: RankingWeights, top_k: int
     ) -> tuple[list[Candidate], dict[str, int], str | None]:
+        deal = read.deal
         filtered = self.filter(deal)
         if filtered.count == 0:
             return [], filtered.funnel, filtered.emptied_by
@@ -243,7 +241,6 @@ class Recommender:
         # FAISS searches (both release the GIL); at a million partners that hides ~20 ms
         lexical = _LEXICAL_WORKERS.submit(self._lexical_candidates, deal, filtered, pool)
         phrases = deal_phrases(deal)
-        terms = read_terms(deal.description)
         query = self.embedder.embed([deal_text(deal)])[0]
         # phrases are short: embedded apart from the long query, they are padded to their length
         phrase_vectors = self._phrase_vectors(phrases, len(query))
@@ -257,7 +254,7 @@ class Recommender:
             ],
             dtype=np.int64,
         )
-        signals = self._structured_signals(deal, rows, terms, phrase_vectors)
+        signals = self._structured_signals(deal, rows, read.terms, phrase_vectors)
         signals["semantic"] = np.clip(
             self._similarity(query, rows, semantic_rows, semantic_scores), 0.0, 1.0
         )
@@ -265,7 +262,7 @@ class Recommender:
         bm25_max = float(bm25.max()) if len(bm25) else 0.0
         if bm25_max > 0:
             signals["lexical"] = bm25 / bm25_max
-        ranked = self._finish(deal, rows, signals, weights, top_k)
+        ranked = self._finish(read.target, rows, signals, weights, top_k)
         for candidate in ranked:
             if phrases and candidate.partner.specialisms:
                 candidate.matches = match_specialisms(
@@ -345,6 +342,8 @@ class Recommender:
     def structured_rank(self, deal: Deal, top_k: int) -> list[Candidate]:
         """Rank every partner the filters allow by structured signals only (evaluation baseline:
         no text retrieval, no IPP)."""
+        read = read_deal(deal)
+        deal = read.deal
         filtered = self.filter(deal)
         phrase_vectors = self._phrase_vectors(deal_phrases(deal), self.embedder.dim)
         weights = self.weights.only(*STRUCTURED_SIGNALS)
@@ -352,7 +351,7 @@ class Recommender:
             [r for r in self.columns.row_ids(filtered.allowed).tolist() if r in self.specialisms],
             dtype=np.int64,
         )
-        signals = self._structured_signals(deal, rows, read_terms(deal.description), phrase_vectors)
+        signals = self._structured_signals(deal, rows, read.terms, phrase_vectors)
         best = _best(rows, signals, weights, self.columns, top_k, decimals=9)
         return self._candidates(rows, signals, best)
 

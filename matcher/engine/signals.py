@@ -5,8 +5,9 @@ industry?") cost more than the vector search. The filter columns already hold on
 facet value, so each signal is a handful of vectorised bit lookups over the candidates' row ids.
 
 A signal that does not apply to the deal is left out (so it weighs nothing), and a partner that
-left the field empty scores 0.5 on it: unknown is not zero. Countries and industries the
-description names count as preferences when the deal's own fields are empty.
+left the field empty scores 0.5 on it: unknown is not zero. Countries, industries, languages
+and partner types the description names (and does not require) count as preferences when the
+deal's own fields are empty (:func:`matcher.engine.query.read_deal`).
 """
 
 from __future__ import annotations
@@ -45,8 +46,14 @@ def structured_signals(
                 dtype=np.float64,
             )
             signals["track_record"] = 1.0 - np.exp(-wins / TRACK_RECORD_SCALE)
-    if not deal.country and terms.countries:
+    if terms.countries:
         signals["country"] = _known_or_half(columns, "country", terms.countries, rows)
+    if terms.languages:
+        wanted = list(terms.languages)
+        signals["languages"] = columns.count_of("language", wanted, rows) / len(wanted)
+    if terms.partner_types:
+        matched = columns.has_any("partner_type", terms.partner_types, rows)
+        signals["partner_types"] = matched.astype(np.float64)
     if deal.segment:
         signals["segment"] = _known_or_half(columns, "segment", [deal.segment], rows)
     headroom = columns.headroom[rows].astype(np.float64)

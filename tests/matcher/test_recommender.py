@@ -185,6 +185,36 @@ def test_ipp_score_moves_the_ranking(store: Store, settings: Settings) -> None:
     assert answer["results"][0]["four_cs"]["capability"] == 95.0
 
 
+def test_a_language_the_text_requires_is_a_hard_constraint(
+    store: Store, settings: Settings
+) -> None:
+    engine = _engine(store, settings, ECOSYSTEM)
+    answer = engine.recommend(Deal(description="Rollout for a retailer, French-speaking required"))
+    assert [result["partner_id"] for result in answer["results"]] == ["P-CRM"]
+    assert answer["funnel"]["languages"] == 1
+    assert answer["read_from_description"]["applied"]["languages"] == "constraint"
+    assert answer["results"][0]["reason"].startswith("Speaks French")
+
+
+def test_a_country_the_text_names_is_a_preference_that_moves_the_ranking(
+    store: Store, settings: Settings
+) -> None:
+    engine = _engine(store, settings, ECOSYSTEM)
+    plain = engine.recommend(Deal(description="Rollout for a customer"))
+    read = engine.recommend(Deal(description="Rollout for a customer in France"))
+    assert len(read["results"]) == len(plain["results"]) == 3  # nobody filtered out
+
+    def rank_of(answer: dict[str, object]) -> int:
+        results = answer["results"]
+        assert isinstance(results, list)
+        return next(r["rank"] for r in results if r["partner_id"] == "P-CRM")
+
+    assert rank_of(read) < rank_of(plain)
+    french = next(r for r in read["results"] if r["partner_id"] == "P-CRM")
+    assert french["signals"]["country"] == 1.0 and french["evidence"]["country"] == "FR"
+    assert read["read_from_description"]["applied"] == {"countries": "preference"}
+
+
 def test_ranking_with_the_ipp_switched_off_orders_by_score_not_partner_id(
     store: Store, settings: Settings
 ) -> None:
