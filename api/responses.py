@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.ipp import VersionInfo
 from matcher.schemas import Partner
@@ -149,6 +149,14 @@ class Recommendation(BaseModel):
     index_version: str
     funnel: dict[str, int]
     results: list[RankedPartner]
+    low_relevance: bool = Field(
+        False,
+        description="True when nothing in the partner profiles matches the description well: "
+        "the results are the nearest partners, not good fits.",
+    )
+    warnings: list[str] = Field(
+        [], description="What the seller should know, e.g. a certification no partner holds."
+    )
 
 
 class RecommendationRecord(BaseModel):

@@ -77,6 +77,7 @@ def recommend(
     deal_path: Path = typer.Argument(..., help="A deal as JSON (DESIGN.md 3.3); '-' reads stdin."),
 ) -> None:
     """Recommend partners for a deal; prints the JSON answer on stdout."""
+    from matcher import taxonomy
     from matcher.engine.build import load_engine
     from matcher.engine.index import IndexLoadError
     from matcher.schemas import Deal, field_problems
@@ -100,7 +101,12 @@ def recommend(
     except IndexLoadError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(code=1) from None
-    typer.echo(json.dumps(engine.recommend(deal), indent=2, ensure_ascii=False))
+    try:
+        answer = engine.recommend(deal)
+    except taxonomy.UnknownValueError as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(code=2) from None
+    typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
 
 
 def register(app: typer.Typer) -> None:

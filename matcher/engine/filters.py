@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher import taxonomy
 from matcher.schemas import Deal, PartnerProfile
 
 FUNNEL_KEYS: tuple[str, ...] = ("total", "country", "languages", "certifications", "partner_types")
@@ -87,6 +88,8 @@ class PartnerColumns:
         self._bitmaps: dict[tuple[str, str], np.ndarray] = {}
         self.row_of: dict[str, int] = {}
         self.partner_of: dict[int, str] = {}
+        # a name per certification key, for "closest known" hints (a few hundred, not per row)
+        self.certification_names: dict[str, str] = {}
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, PartnerProfile]]) -> PartnerColumns:
@@ -97,6 +100,7 @@ class PartnerColumns:
         for row_id, profile in rows:
             for key in _facet_values(profile):
                 members.setdefault(key, []).append(row_id)
+            columns._name_certifications(profile)
             columns.row_of[profile.partner_id] = row_id
             columns.partner_of[row_id] = profile.partner_id
             headroom[row_id] = _headroom(profile)
@@ -107,6 +111,25 @@ class PartnerColumns:
         for key, members_of in members.items():
             columns._bitmaps[key] = columns._packed(members_of)
         return columns
+
+    def _name_certifications(self, profile: PartnerProfile) -> None:
+        for certification in profile.certifications:
+            self.certification_names.setdefault(certification.key, certification.name)
+
+    def unknown_certifications(self, deal: Deal) -> dict[str, list[str]]:
+        """The deal's certifications no live partner holds, each with the closest names
+        partners do hold: a made-up or misspelt name must not silently empty the pool."""
+        unknown: dict[str, list[str]] = {}
+        for name, key in zip(deal.certifications, deal.certification_keys, strict=True):
+            bitmap = self._bitmaps.get(("certification", key))
+            if bitmap is None or not (bitmap & self.alive).any():
+                held = [
+                    known
+                    for held_key, known in self.certification_names.items()
+                    if held_key != key and ("certification", held_key) in self._bitmaps
+                ]
+                unknown[name] = taxonomy.closest(name, held)
+        return unknown
 
     def _packed(self, row_ids: list[int]) -> np.ndarray:
         mask = np.zeros(self._bytes * 8, dtype=bool)
@@ -145,6 +168,7 @@ class PartnerColumns:
                 self._bitmaps[key] = np.zeros(self._bytes, dtype=np.uint8)
             self._set(self._bitmaps[key], row_id, True)
         self._set(self.alive, row_id, True)
+        self._name_certifications(profile)
         self.headroom[row_id] = _headroom(profile)
         self.row_of[profile.partner_id] = row_id
         self.partner_of[row_id] = profile.partner_id

@@ -212,3 +212,20 @@ def test_recommendations_keep_succeeding_while_a_full_reindex_swaps(sample_app) 
     assert service.index_version != before
     assert failures == []
     assert answered > 0
+
+
+def test_a_strict_deal_needing_a_certification_nobody_holds_is_a_422_naming_it(
+    sample_app,
+) -> None:
+    client, headers = sample_app
+    deal = {**GERMAN_DEAL, "certifications": ["SAP Gold"]}
+    response = client.post("/v1/recommendations", json=deal, headers=headers["seller"])
+    assert response.status_code == 422
+    problem = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert problem["errors"][0]["field"] == "certifications"
+    assert "SAP Gold" in problem["detail"] and "no partner holds" in problem["detail"]
+    soft = client.post(
+        "/v1/recommendations", json={**deal, "strict": False}, headers=headers["seller"]
+    ).json()
+    assert soft["results"] and any("SAP Gold" in warning for warning in soft["warnings"])

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from matcher import taxonomy
 from matcher.embedding.base import Embedder, FakeEmbedder
 from matcher.engine.build import build_engine, load_engine
 from matcher.engine.index import IndexStaleError
@@ -315,6 +316,35 @@ def test_rebuilding_an_unchanged_store_embeds_nothing(store: Store, settings: Se
     assert CountingEmbedder.texts == 0
 
 
+CERTIFIED = [
+    *ECOSYSTEM,
+    _partner("P-CERT", description="Certified ERP partner", certifications=["Acme ERP Expert"]),
+]
+
+
+def test_a_certification_nobody_holds_is_refused_on_a_strict_deal(
+    store: Store, settings: Settings
+) -> None:
+    engine = _engine(store, settings, CERTIFIED)
+    with pytest.raises(taxonomy.UnknownValueError) as raised:
+        engine.recommend(Deal(description="ERP rollout", certifications=["Acme ERP Expret"]))
+    assert raised.value.field == "certifications"
+    assert "no partner holds" in str(raised.value)
+    assert raised.value.suggestions == ["Acme ERP Expert"]
+
+
+def test_a_certification_nobody_holds_is_a_warning_on_a_soft_deal(
+    store: Store, settings: Settings
+) -> None:
+    engine = _engine(store, settings, CERTIFIED)
+    deal = Deal(description="ERP rollout", certifications=["SAP Gold"], strict=False)
+    answer = engine.recommend(deal)
+    assert answer["results"]  # nothing was filtered out
+    assert any("'SAP Gold'" in warning for warning in answer["warnings"])
+    held = engine.recommend(Deal(description="ERP rollout", certifications=["acme erp expert"]))
+    assert [r["partner_id"] for r in held["results"]] == ["P-CERT"] and "warnings" not in held
+
+
 # -- CLI ---------------------------------------------------------------------------------------
 
 
@@ -353,6 +383,24 @@ def test_cli_recommend_bad_deal_names_the_field_and_exits_2(
     assert result.exit_code == 2
     assert "languages" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_recommend_with_an_unheld_certification_names_it_and_exits_2(
+    store: Store, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import matcher.embedding.factory
+    import matcher.ipp.registry
+
+    monkeypatch.setattr(matcher.embedding.factory, "get_embedder", lambda _settings: FakeEmbedder())
+    monkeypatch.setattr(matcher.ipp.registry, "default_scorer", lambda _settings: NeutralScorer())
+    store.upsert_partners(CERTIFIED)
+    runner = CliRunner()
+    assert runner.invoke(_cli(), ["index", "build"]).exit_code == 0
+    deal = tmp_path / "deal.json"
+    deal.write_text(json.dumps({"description": "ERP", "certifications": ["SAP Gold"]}))
+    result = runner.invoke(_cli(), ["recommend", str(deal)])
+    assert result.exit_code == 2
+    assert "SAP Gold" in result.output and "Traceback" not in result.output
 
 
 def test_cli_recommend_without_index_says_to_build_one(
@@ -419,3 +467,16 @@ def test_cli_index_build_with_no_partners_exits_2(settings: Settings) -> None:
     result = CliRunner().invoke(_cli(), ["index", "build"])
     assert result.exit_code == 2
     assert "ingest partners" in result.output
+
+
+@pytest.mark.slow
+def test_gibberish_is_answered_but_flagged_as_low_relevance(
+    store: Store, settings: Settings, real_embedder: Embedder
+) -> None:
+    engine = _engine(store, settings, ECOSYSTEM, embedder=real_embedder)
+    noise = engine.recommend(Deal(description="asdf qwer zxcv"))
+    assert noise["results"] and noise["low_relevance"] is True
+    assert any("Nothing in the partner profiles" in warning for warning in noise["warnings"])
+    real = engine.recommend(Deal(description="Migrating a bank's data into a new ERP system"))
+    assert real["low_relevance"] is False and "warnings" not in real
+    assert real["results"][0]["partner_id"] == "P-MIG"
