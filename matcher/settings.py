@@ -49,8 +49,10 @@ class Settings(BaseSettings):
     # -- matching engine (matcher/embedding/, matcher/engine/index.py, recommender.py) --
     embedding_backend: str = Field(
         default="onnx-int8",
-        description="Sentence embedding backend: `torch`, `onnx` (fp32) or `onnx-int8` "
-        "(default: ~3x faster, nDCG@10 within 0.01 of torch on the judged deals).",
+        description="Sentence embedding backend: `torch`, `onnx` (fp32), `onnx-int8` "
+        "(default: ~3x faster, nDCG@10 within 0.01 of torch on the judged deals) or `use` "
+        "(multilingual: German, French, Spanish and Dutch briefs find what their English "
+        "versions find; see bench/results/deal_text.md).",
     )
     index_exact_max: int = Field(
         default=50_000,

@@ -21,6 +21,7 @@ from matcher.embedding.factory import BACKENDS, get_embedder
 from matcher.embedding.lexical import LexicalEmbedder
 from matcher.embedding.onnx import OnnxEmbedder, export_onnx
 from matcher.embedding.torch import SentenceTransformerEmbedder, packaged_model_path
+from matcher.embedding.use import UseEmbedder
 
 __all__ = [
     "BACKENDS",
@@ -31,6 +32,7 @@ __all__ = [
     "OnnxEmbedder",
     "SentenceTransformerEmbedder",
     "StoreCachedEmbedder",
+    "UseEmbedder",
     "content_hash",
     "deal_text",
     "embed_partners",

@@ -124,8 +124,30 @@ def test_onnx_backends_are_exported_under_home_and_agree_with_torch(
     assert (onnx_home / "models" / "onnx" / "model-int8.onnx").exists()
 
 
+@pytest.mark.slow
+def test_the_multilingual_backend_puts_a_translation_next_to_its_original(
+    tmp_path: Path,
+) -> None:
+    use = get_embedder(Settings(home=tmp_path, embedding_backend="use"))
+    texts = [
+        "ERP rollout for a manufacturing company in Germany",
+        "ERP-Einführung für ein Fertigungsunternehmen in Deutschland",
+        "Déploiement d'un ERP chez un industriel en Allemagne",
+        "Patient billing moved to the cloud for a hospital group",
+    ]
+    progress: list[int] = []
+    vectors = use.embed(texts, progress.append)
+    assert vectors.shape == (4, 512) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    similarity = vectors @ vectors.T
+    # each translation is nearer its English original than the unrelated English brief is
+    assert similarity[0, 1] > similarity[0, 3] + 0.3 and similarity[0, 2] > similarity[0, 3] + 0.3
+    assert progress[-1] == 4 and use.model_id == "use-multilingual-v3/numpy"
+    assert use.embed([]).shape == (0, 512)
+
+
 def test_unknown_backend_is_refused_with_the_allowed_values(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="torch, onnx, onnx-int8"):
+    with pytest.raises(ValueError, match="torch, onnx, onnx-int8, use"):
         get_embedder(Settings(home=tmp_path, embedding_backend="tensorflow"))
 
 
