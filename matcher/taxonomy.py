@@ -250,7 +250,7 @@ def lexicon() -> dict[str, dict[str, tuple[str, ...]]]:
         "languages": lambda v: pycountry.languages.get(alpha_2=v) is not None,
         "segments": lambda v: v in SEGMENTS,
         "partner_types": lambda v: v in PARTNER_TYPES,
-        "cues": lambda v: v in ("hard", "speaking"),
+        "cues": lambda v: v in ("hard", "weak_industry", "speaking"),
     }
     words: dict[str, dict[str, tuple[str, ...]]] = {}
     for section, entries in raw.items():

@@ -33,7 +33,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     "languages": "languages",
     "partner_types": "partner_types",
 }
-_CLAUSE = re.compile(r"[.;:!?\n,()]+")
+_CLAUSE = re.compile(r"[.;:!?\n,]+")  # an aside in brackets stays in its clause
 # inflections German, Dutch, French and Spanish add to a word ("mittelständischen",
 # "Krankenhäuser", "deutschsprachiges"), tried off a single word the vocabularies lack
 _ENDINGS: tuple[str, ...] = ("en", "es", "em", "er", "e", "s")
@@ -98,7 +98,9 @@ def _vocabularies() -> dict[str, dict[str, str]]:
 
 @cache
 def _language_names() -> dict[str, str]:
-    return _keep(taxonomy.language_lookup())
+    """Language names as prose writes them: longer than an ISO code, so "run in English"
+    does not read "run" (ISO 639-3 for Rundi)."""
+    return {term: code for term, code in taxonomy.language_lookup().items() if len(term) > 3}
 
 
 @cache
@@ -131,6 +133,31 @@ def _spans(words: list[str]) -> Iterator[tuple[int, int, str]]:
                 yield start, start + 1, word.removesuffix(ending)
 
 
+# words joining languages that share one "speaking" cue ("French and English-speaking")
+_JOINING = frozenset({"and", "or", "und", "oder", "et", "ou", "y", "e", "o", "u", "en", "of"})
+
+
+def _spoken(
+    words: list[str],
+    mentions: list[tuple[int, int, str]],
+    spoken: frozenset[str],
+    speaking: frozenset[str],
+) -> list[tuple[int, int, str]]:
+    """The language mentions (in word order) that say the partner must speak the language: a
+    word like "deutschsprachig", a cue next to it, or a join to such a mention ("French and
+    English-speaking", "Deutsch oder Englisch sprechend")."""
+    said = []
+    for start, end, phrase in mentions:
+        before = words[start - 1] if start > 0 else ""
+        after = words[end] if end < len(words) else ""
+        said.append(phrase in spoken or before in speaking or after in speaking)
+    for position in range(len(mentions) - 2, -1, -1):
+        end, following = mentions[position][1], mentions[position + 1][0]
+        joined = following == end or (following == end + 1 and words[end] in _JOINING)
+        said[position] = said[position] or (joined and said[position + 1])
+    return [mention for mention, is_said in zip(mentions, said, strict=True) if is_said]
+
+
 def _read_clause(words: list[str], found: dict[str, dict[str, str]]) -> set[str]:
     """Add what one clause names to ``found`` (field → value → the words read); returns the
     fields it named. A span once read is not read again as something shorter."""
@@ -140,15 +167,14 @@ def _read_clause(words: list[str], found: dict[str, dict[str, str]]) -> set[str]
     used = [False] * len(words)
     named: set[str] = set()
     # languages first: "French-speaking" must not also read as the country France
+    mentions: list[tuple[int, int, str]] = []
     for start, end, phrase in _spans(words):
-        if any(used[start:end]) or phrase not in languages:
-            continue
-        before = words[start - 1] if start > 0 else ""
-        after = words[end] if end < len(words) else ""
-        if phrase in spoken or before in speaking or after in speaking:
-            found["languages"].setdefault(languages[phrase], phrase)
-            named.add("languages")
-            used[start:end] = [True] * (end - start)
+        if phrase in languages and not any(start < e and s < end for s, e, _ in mentions):
+            mentions.append((start, end, phrase))
+    for start, end, phrase in _spoken(words, sorted(mentions), spoken, speaking):
+        found["languages"].setdefault(languages[phrase], phrase)
+        named.add("languages")
+        used[start:end] = [True] * (end - start)
     for start, end, phrase in _spans(words):
         if any(used[start:end]):
             continue
@@ -183,6 +209,10 @@ def read_terms(text: str | None) -> DealTerms:
     text = _ABBREVIATIONS.sub(lambda m: f" {_SPELLED[m.group(1).replace('.', '')]} ", text)
     for clause in _CLAUSE.split(text):
         required |= _read_clause(_words(clause), found)
+    weak = frozenset(taxonomy.lexicon()["cues"]["weak_industry"])
+    industries = found["industries"]
+    if any(phrase not in weak for phrase in industries.values()):
+        found["industries"] = {k: v for k, v in industries.items() if v not in weak}
     return DealTerms(
         countries=tuple(found["countries"]),
         industries=tuple(found["industries"]),
