@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import re
+import tomllib
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,6 @@ from typer.testing import CliRunner
 
 from matcher import taxonomy
 from matcher.schemas import Deal, Outcome, Partner
-from training import vocabulary as vocab
 from training.cli import register
 from training.simulate import (
     HISTORY_DAYS,
@@ -25,6 +26,7 @@ from training.simulate import (
     partner_truth,
     simulate,
 )
+from training.simulate import vocabulary as vocab
 
 N_PARTNERS, N_DEALS, N_JUDGED, SEED = 400, 4000, 60, 7
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -332,6 +334,31 @@ def test_vocabulary_covers_every_partner_type_and_industry() -> None:
     assert set(vocab.INDUSTRY_BUYER_WORDS) == set(taxonomy.INDUSTRIES)
     assert 30 <= len(vocab.CAPABILITIES) <= 40
     assert all(3 <= len(capability.profile) <= 5 for capability in vocab.CAPABILITIES)
+
+
+def test_vocabulary_is_a_data_file_of_the_package_read_once() -> None:
+    text = resources.files("training.simulate").joinpath("vocabulary.toml").read_text("utf-8")
+    assert vocab.load() is vocab.load()
+    assert vocab.parse(tomllib.loads(text)) == vocab.load()
+    assert vocab.CAPABILITIES is vocab.load().capabilities
+    pyproject = tomllib.loads((SAMPLE.parents[1] / "pyproject.toml").read_text("utf-8"))
+    assert "*.toml" in pyproject["tool"]["setuptools"]["package-data"]["training.simulate"]
+
+
+@pytest.mark.parametrize(
+    ("table", "edit", "message"),
+    [
+        ("related_types", lambda t: t.update(reseller=["wholesaler"]), "unknown values"),
+        ("industry_weights", lambda t: t.pop("banking"), "missing ['banking']"),
+        ("region_words", lambda t: t.update(atlantis="Atlantis"), "[region_words]"),
+    ],
+)
+def test_vocabulary_names_only_known_values(table: str, edit, message: str) -> None:
+    text = resources.files("training.simulate").joinpath("vocabulary.toml").read_text("utf-8")
+    raw = tomllib.loads(text)
+    edit(raw[table])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        vocab.parse(raw)
 
 
 # --- formats and arguments -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from matcher.taxonomy import PARTNER_TYPES, SEGMENTS
-from training import vocabulary as vocab
+from training.simulate import vocabulary as vocab
 from training.simulate.outcomes import _draw_deals
 from training.simulate.partners import _join
 from training.simulate.truth import (

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from matcher.taxonomy import ROLES, SEGMENTS
-from training import vocabulary as vocab
+from training.simulate import vocabulary as vocab
 from training.simulate.partners import _join
 from training.simulate.truth import (
     _BITS64,

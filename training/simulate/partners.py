@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from matcher.taxonomy import INDUSTRIES, PARTNER_TYPES, SEGMENTS, TIERS, sales_regions
-from training import vocabulary as vocab
+from training.simulate import vocabulary as vocab
 from training.simulate.truth import (
     _CUSTOMERS_RATIO,
     _DATES,

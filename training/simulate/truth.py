@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from matcher.taxonomy import PARTNER_TYPES, SEGMENTS
-from training import vocabulary as vocab
+from training.simulate import vocabulary as vocab
 
 REFERENCE_DATE = date(2026, 10, 1)
 """The simulated "today": history ends here, so files do not depend on the calendar."""
