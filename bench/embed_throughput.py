@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.report import provenance, results_path
+from bench.results import percentiles, provenance, results_path
 from matcher.embedding import BACKENDS, Embedder, get_embedder, partner_text
 from matcher.schemas import Partner
 from matcher.settings import Settings
@@ -68,8 +68,7 @@ def measure(
         "profiles": len(texts),
         "profiles_per_s": round(statistics.median(rates), 1),
         "profiles_per_s_runs": [round(rate, 1) for rate in rates],
-        "query_p50_ms": round(float(np.percentile(latencies, 50)), 2),
-        "query_p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        **percentiles(latencies, (50, 99), prefix="query_", mean_and_count=False),
         "mean_cosine_to_first_backend": round(float((vectors * reference).sum(1).mean()), 4),
     }, reference
 

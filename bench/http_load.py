@@ -30,10 +30,9 @@ import time
 from pathlib import Path
 
 import httpx
-import numpy as np
 
 from bench.recommend_latency import prepare_home
-from bench.report import provenance, results_path
+from bench.results import percentiles, provenance, results_path
 from matcher import keys
 from matcher.settings import Settings
 from matcher.store import Store
@@ -96,13 +95,11 @@ async def _drive(
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
-    values = np.array(latencies)
     return {
         "concurrency": concurrency,
         "requests": requests,
         "errors": errors,
-        "p50_ms": round(float(np.percentile(values, 50)), 1),
-        "p99_ms": round(float(np.percentile(values, 99)), 1),
+        **percentiles(latencies, (50, 99), digits=1, mean_and_count=False),
         "req_per_s": round(requests / wall, 1),
     }
 

@@ -46,8 +46,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from bench.recommend_latency import _percentiles
-from bench.report import provenance, results_path
+from bench.results import percentiles, provenance, results_path
 from matcher.embedding import deal_text, embed_partners, get_embedder
 from matcher.engine import bitmap_selector
 from matcher.ingest import ingest
@@ -299,7 +298,7 @@ def _measure_kind(
             results[filt.name] = {
                 "recall_at_10": round(float(np.mean(recalls)), 4),
                 "min_recall_at_10": round(float(np.min(recalls)), 4),
-                **_percentiles(samples),
+                **percentiles(samples),
             }
         log.info("%s %s: %s", kind.name, setting, results)
         rows.append(

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.report import provenance, results_path
+from bench.results import provenance, results_path
 from matcher.ingest import ingest
 from matcher.store import Store
 from training.simulate import generate_partners

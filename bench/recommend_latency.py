@@ -49,7 +49,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from bench.naive import NaiveRecommender
-from bench.report import provenance, results_path
+from bench.results import percentiles, provenance, results_path
 from matcher.embedding import Embedder, deal_text, embed_partners, get_embedder
 from matcher.engine import (
     PartnerIndex,
@@ -85,17 +85,6 @@ FIGURES: tuple[str, ...] = ("p50_ms", "p95_ms", "p99_ms")
 WARMUP = 10
 
 Constraints = dict[str, Any]
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    values = np.array(samples_ms)
-    return {
-        "p50_ms": round(float(np.percentile(values, 50)), 2),
-        "p95_ms": round(float(np.percentile(values, 95)), 2),
-        "p99_ms": round(float(np.percentile(values, 99)), 2),
-        "mean_ms": round(float(values.mean()), 2),
-        "n": len(samples_ms),
-    }
 
 
 def _memory_mib() -> dict[str, float]:
@@ -357,7 +346,7 @@ def _time_engine(
         _elapsed_ms(_retrieve, engine, deal, query)
         for deal, query in zip(deals, queries, strict=True)
     ]
-    return {"recommend": _percentiles(recommend), "retrieval": _percentiles(retrieval)}
+    return {"recommend": percentiles(recommend), "retrieval": percentiles(retrieval)}
 
 
 def _compared(ours: dict[str, float], naive: dict[str, float]) -> dict[str, object]:
@@ -377,7 +366,7 @@ def _scenario(
     ours = _time_engine(engine, deals, queries)
     theirs = _time_engine(naive, deals[:naive_n], queries[:naive_n])
     return {
-        "query_embedding": _percentiles(embedding),
+        "query_embedding": percentiles(embedding),
         **_compared(ours["recommend"], theirs["recommend"]),
         "retrieval": _compared(ours["retrieval"], theirs["retrieval"]),
     }

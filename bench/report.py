@@ -10,65 +10,27 @@ tell whether the README matches the results.
     python -m bench.report --check              # exit 1 if README.md is out of date
     python -m bench.report --results var/bench/quick-results --stdout   # a quick run
 
-The benchmarks take from here what every results file records (:func:`provenance`) and where
-it goes (:func:`results_path`), so that writer and reader agree.
+Rendering only: what the benchmarks share when they write (provenance, where results go,
+percentiles) lives in ``bench.results``, and the default results folder comes from there.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import re
-import shlex
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path("bench/results")
-QUICK_RESULTS = Path("var/bench/quick-results")
+from bench.results import RESULTS, Record
+
 README = Path("README.md")
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
 NOT_MEASURED = "not measured"
 TWO_GB_IN_MIB = 2e9 / 2**20
-
-Record = dict[str, Any]
-
-
-# --- what the benchmarks write -----------------------------------------------------------
-
-
-def machine() -> str:
-    """The machine in words: figures compare only on the same hardware."""
-    cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    meminfo = Path("/proc/meminfo").read_text(encoding="utf-8")
-    memory_kb = re.search(r"^MemTotal:\s+(\d+) kB", meminfo, re.MULTILINE)
-    memory = f"{int(memory_kb.group(1)) / 2**20:.0f} GiB RAM" if memory_kb else "RAM unknown"
-    return (
-        f"{model.group(1) if model else platform.machine()}, {os.cpu_count()} CPUs, {memory}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
-
-
-def provenance(module: str) -> Record:
-    """The command as invoked, when, on what and how busy the machine was (it is shared)."""
-    return {
-        "command": shlex.join(["python", "-m", module, *sys.argv[1:]]),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
-    }
-
-
-def results_path(name: str, quick: bool) -> Path:
-    """Where a benchmark writes by default: a quick run never overwrites the full results."""
-    return (QUICK_RESULTS if quick else RESULTS) / name
 
 
 # --- reading results ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.report import END, NOT_MEASURED, START, load, main, render, splice
+from bench.results import QUICK_RESULTS, RESULTS, percentiles, provenance, results_path
 
 HTTP_100K = {
     "command": "python -m bench.http_load",
@@ -166,3 +167,24 @@ def test_check_fails_on_a_stale_readme_and_passes_once_rewritten(tmp_path: Path)
     assert main(arguments) == 0
     assert main([*arguments, "--check"]) == 0
     assert readme.read_text(encoding="utf-8").startswith(f"before\n{START}\n<!-- generated")
+
+
+def test_benchmarks_share_where_results_go_their_provenance_and_percentiles() -> None:
+    assert results_path("x.json", quick=False) == RESULTS / "x.json"
+    assert results_path("x.json", quick=True) == QUICK_RESULTS / "x.json"
+    assert set(provenance("bench.x")) == {"command", "measured_at", "machine", "load_average_1min"}
+    samples = [float(ms) for ms in range(1, 101)]
+    assert percentiles(samples) == {
+        "p50_ms": 50.5,
+        "p95_ms": 95.05,
+        "p99_ms": 99.01,
+        "mean_ms": 50.5,
+        "n": 100,
+    }
+    assert percentiles(samples, (50, 99), digits=1, mean_and_count=False) == {
+        "p50_ms": 50.5,
+        "p99_ms": 99.0,
+    }
+    assert list(percentiles(samples, (50,), prefix="query_", mean_and_count=False)) == [
+        "query_p50_ms"
+    ]
