@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from matcher.cli.console import console, open_store, print_problems, progress_bar
 from matcher.ingest import IngestError
 from matcher.ipp.config import MatrixConfig
-from matcher.ipp.registry import ModelRegistry, RegistryError
+from matcher.ipp.registry import KINDS, ModelRegistry, RegistryError
 from matcher.schemas import Prospect, field_problems
 from matcher.settings import get_settings
 
@@ -151,12 +151,23 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=1)
 
     models_app = typer.Typer(
-        help="The IPP model registry: list, promote, roll back.", no_args_is_help=True
+        help="The model registry (IPP models and learned rankers): list, promote, roll back.",
+        no_args_is_help=True,
     )
     app.add_typer(models_app, name="models")
 
-    def _registry() -> ModelRegistry:
-        return ModelRegistry(get_settings().resolved_models_dir)
+    def _registry(kind: str = "ipp") -> ModelRegistry:
+        return ModelRegistry(get_settings().resolved_models_dir, kind=kind)
+
+    def _kind_of(version: str) -> str:
+        kind = version.split("-", 1)[0]
+        if kind not in KINDS:
+            console.print(
+                f"[red]error:[/red] {version!r} is not a model version: expected "
+                + " or ".join(f"{k}-NNNN" for k in KINDS)
+            )
+            raise typer.Exit(code=2)
+        return kind
 
     @models_app.command("list")
     def list_models() -> None:
@@ -182,14 +193,25 @@ def register(app: typer.Typer) -> None:
                 else "no metrics"
             )
             typer.echo(f"{mark} {version}  {info.created_at}  rows {info.rows}  {metrics}")
+        rankers = _registry("ranker")
+        for version in rankers.versions():
+            mark = "*" if version == rankers.promoted() else " "
+            validation = rankers.metrics(version).get("validation", {})
+            ndcg = validation.get("ndcg@10", {})
+            typer.echo(
+                f"{mark} {version}  {rankers.manifest(version).get('created_at', '')}  "
+                f"validation nDCG@10 {ndcg.get('learned')} "
+                f"(hand weights {ndcg.get('hand_weights')})"
+            )
 
     @models_app.command("promote")
-    def promote(version: str = typer.Argument(..., help="e.g. ipp-0003")) -> None:
+    def promote(version: str = typer.Argument(..., help="e.g. ipp-0003 or ranker-0002")) -> None:
         """Serve this version from now on (it must load and match the feature schema)."""
-
+        kind = _kind_of(version)
         try:
-            registry = _registry()
-            registry.load(version, MatrixConfig.load(get_settings().matrix_config))
+            registry = _registry(kind)
+            if kind == "ipp":
+                registry.load(version, MatrixConfig.load(get_settings().matrix_config))
             registry.promote(version)
         except RegistryError as error:
             console.print(f"[red]error:[/red] {error}")
@@ -197,11 +219,15 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"promoted {version}")
 
     @models_app.command("rollback")
-    def rollback() -> None:
-        """Serve the previously promoted version again."""
-
+    def rollback(
+        kind: str = typer.Option("ipp", "--kind", help="ipp or ranker."),
+    ) -> None:
+        """Serve the previously promoted version of the IPP model (or the ranker) again."""
+        if kind not in KINDS:
+            console.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}")
+            raise typer.Exit(code=2)
         try:
-            version = _registry().rollback()
+            version = _registry(kind).rollback()
         except RegistryError as error:
             console.print(f"[red]error:[/red] {error}")
             raise typer.Exit(code=1) from None

@@ -1,7 +1,9 @@
-"""The IPP model registry: versioned model directories, promotion, rollback, safe loading.
+"""The model registry: versioned model directories, promotion, rollback, safe loading.
 
-Layout of a registry directory (``<PARTNERMATCH_HOME>/models`` by default; the repository's
-``models/`` holds the committed default model)::
+Two kinds of model live side by side in one directory, each with its own versions and its own
+promoted one: the IPP model (``ipp-NNNN``, state in ``registry.json``) and the learned ranker
+(``ranker-NNNN``, state in ``registry-ranker.json``). Layout (``<PARTNERMATCH_HOME>/models`` by
+default; the repository's ``models/`` holds the committed default IPP model)::
 
     registry.json            {"promoted": "ipp-0002", "history": ["ipp-0001", "ipp-0002"]}
     ipp-0001/model.skops     the fitted scikit-learn estimator (skops format, never pickle)
@@ -49,7 +51,7 @@ FEATURES_FILE = "features.json"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "MODEL_CARD.md"
 STATE_FILE = "registry.json"
-VERSION_PATTERN = re.compile(r"ipp-(\d{4,})")
+KINDS: tuple[str, ...] = ("ipp", "ranker")
 # Types a model file may contain beyond skops' defaults (plain scikit-learn and numpy types).
 TRUSTED_TYPES: tuple[str, ...] = (
     "numpy.dtype",
@@ -121,7 +123,7 @@ class VersionInfo:
 
 
 class ModelRegistry:
-    """Versions of the IPP model under one directory.
+    """Versions of one kind of model (:data:`KINDS`, the IPP model by default) in a directory.
 
     Example:
         >>> registry = ModelRegistry(Path("/nonexistent"))
@@ -129,8 +131,13 @@ class ModelRegistry:
         ([], None)
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, kind: str = "ipp") -> None:
+        if kind not in KINDS:
+            raise ValueError(f"model kind {kind!r} is not one of {', '.join(KINDS)}")
         self.root = Path(root)
+        self.kind = kind
+        self._pattern = re.compile(rf"{kind}-(\d{{4,}})")
+        self._state_file = STATE_FILE if kind == "ipp" else f"registry-{kind}.json"
 
     # -- reading -------------------------------------------------------------------------
 
@@ -142,13 +149,13 @@ class ModelRegistry:
             path.name
             for path in self.root.iterdir()
             if path.is_dir()
-            and VERSION_PATTERN.fullmatch(path.name)
+            and self._pattern.fullmatch(path.name)
             and (path / FEATURES_FILE).is_file()
         ]
         return sorted(found, key=lambda name: int(name.split("-")[1]))
 
     def _state(self) -> dict[str, Any]:
-        path = self.root / STATE_FILE
+        path = self.root / self._state_file
         if not path.is_file():
             return {"promoted": None, "history": []}
         try:
@@ -164,7 +171,7 @@ class ModelRegistry:
     def path(self, version: str) -> Path:
         """The directory of an existing version."""
         if (
-            not VERSION_PATTERN.fullmatch(version)
+            not self._pattern.fullmatch(version)
             or not (self.root / version / FEATURES_FILE).is_file()
         ):
             known = ", ".join(self.versions()) or "none"
@@ -203,7 +210,7 @@ class ModelRegistry:
         """The name the next written version gets."""
         versions = self.versions()
         number = int(versions[-1].split("-")[1]) + 1 if versions else 1
-        return f"ipp-{number:04d}"
+        return f"{self.kind}-{number:04d}"
 
     def write(
         self,
@@ -211,7 +218,7 @@ class ModelRegistry:
         *,
         feature_names: Sequence[str],
         schema_hash: str,
-        priors: Priors,
+        priors: Priors | None,
         metrics: Mapping[str, Any],
         card: Callable[[str], str],
     ) -> str:
@@ -231,10 +238,10 @@ class ModelRegistry:
                 version = self.next_version()
                 manifest = {
                     "version": version,
-                    "kind": "ipp",
+                    "kind": self.kind,
                     "feature_names": list(feature_names),
                     "schema_hash": schema_hash,
-                    "priors": priors.as_dict(),
+                    "priors": priors.as_dict() if priors is not None else {},
                     "model_file": MODEL_FILE,
                     "model_sha256": sha256_file(staging / MODEL_FILE),
                     "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -257,7 +264,7 @@ class ModelRegistry:
         state = self._state()
         state["history"].append(version)
         state["promoted"] = version
-        write_json_atomically(self.root / STATE_FILE, state)
+        write_json_atomically(self.root / self._state_file, state)
 
     def rollback(self) -> str:
         """Go back to the previously promoted version; returns it."""
@@ -271,7 +278,7 @@ class ModelRegistry:
                 "nothing to roll back to: no version was promoted before the current one"
             )
         state["promoted"] = history[-1]
-        write_json_atomically(self.root / STATE_FILE, state)
+        write_json_atomically(self.root / self._state_file, state)
         return history[-1]
 
     # -- loading -------------------------------------------------------------------------
