@@ -133,10 +133,17 @@ class RankedPartner(BaseModel):
     partner_id: str
     name: str
     rank: int
-    score: float
+    score: float = Field(
+        description="Match score in 0–1 for ordering the answer; not a win probability."
+    )
     four_cs: FourCsScores
     evidence: dict[str, Any]
     reason: str
+    above_next: list[str] = Field(
+        [],
+        description="The ranking features that put this partner above the next result "
+        "(largest first; empty for the last result or a tie).",
+    )
 
 
 class Recommendation(BaseModel):
@@ -146,6 +153,11 @@ class Recommendation(BaseModel):
 
     recommendation_id: str
     model_version: str
+    ranker: str = Field(
+        "hand-weights",
+        description="What ordered the results: a learned ranker version (`ranker-0001`) or "
+        "`hand-weights`, the cold-start ranking.",
+    )
     index_version: str
     funnel: dict[str, int]
     results: list[RankedPartner]

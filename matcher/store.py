@@ -507,6 +507,26 @@ class Store:
             for _, partner in batch
         }
 
+    def served_recommendations(self) -> list[dict[str, Any]]:
+        """Every logged recommendation (id, time, request, results), oldest first: what the
+        learned ranker trains on with the feedback about it, and who was shown how often."""
+        columns = recommendations_served.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    columns.recommendation_id, columns.created_at, columns.request, columns.results
+                ).order_by(columns.created_at)
+            ).all()
+        return [
+            {
+                "recommendation_id": str(recommendation_id),
+                "created_at": created_at,
+                "request": dict(request or {}),
+                "results": list(results or []),
+            }
+            for recommendation_id, created_at, request, results in rows
+        ]
+
     def served_requests(self) -> dict[str, dict[str, Any]]:
         """The deal request of every logged recommendation, by ``recommendation_id``.
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from matcher.embedding.base import Embedder
 from matcher.embedding.cache import embed_partners
+from matcher.engine.evidence import evidence_from_store
 from matcher.engine.filters import PartnerColumns
 from matcher.engine.index import IndexStaleError, PartnerIndex
 from matcher.engine.lexical import LexicalIndex, lexical_text
 from matcher.engine.profiles import ProfileCache
-from matcher.engine.recommender import Recommender, interned
+from matcher.engine.ranker import load_ranker
+from matcher.engine.recommender import RANKER_FEATURES, Recommender, interned
 from matcher.ipp.base import IppScorer
 from matcher.schemas import Partner
 from matcher.settings import Settings
@@ -58,6 +60,7 @@ def assemble_engine(
         columns = PartnerColumns.from_rows(kept(rows))
         lexical = LexicalIndex.from_texts(texts)
     outcomes_loaded = store.count_outcomes() > 0
+    ranker = load_ranker(settings, RANKER_FEATURES)
     engine = Recommender(
         store=store,
         embedder=embedder,
@@ -70,6 +73,8 @@ def assemble_engine(
         specialism_vectors={},
         industry_wins=store.won_deals_by_industry() if outcomes_loaded else None,
         candidates=settings.recommend_candidates,
+        ranker=ranker,
+        evidence=evidence_from_store(store) if ranker is not None else None,
     )
     engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)
     # the engine's millions of long-lived objects are left out of later cyclic collections,

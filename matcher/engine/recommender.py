@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +30,16 @@ import numpy as np
 from matcher import taxonomy
 from matcher.embedding.base import Embedder, deal_text
 from matcher.embedding.cache import embed_partners, embed_texts_cached
+from matcher.engine.evidence import EVIDENCE_FEATURES, PartnerEvidence
 from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
 from matcher.engine.filters import FilterResult, PartnerColumns, coverage
 from matcher.engine.index import IndexManifest, PartnerIndex
+from matcher.engine.justify import edge_over, edge_sentence
 from matcher.engine.lexical import LexicalIndex, LexicalScores
 from matcher.engine.locks import ReadWriteLock
 from matcher.engine.profiles import ProfileCache
 from matcher.engine.query import DealTerms, ReadDeal, read_deal
+from matcher.engine.ranker import LearnedRanker
 from matcher.engine.signals import structured_signals
 from matcher.ipp.base import FourCs, IppScorer
 from matcher.schemas import Deal, Partner
@@ -83,6 +87,9 @@ class RankingWeights:
 
 
 SIGNALS: tuple[str, ...] = tuple(f.name for f in fields(RankingWeights))
+# what the learned ranker reads: the signals, the partner's evidence, and how recently active
+RANKER_FEATURES: tuple[str, ...] = (*SIGNALS, *EVIDENCE_FEATURES, "recency")
+RECENCY_DAYS = 180.0
 STRUCTURED_SIGNALS: tuple[str, ...] = (
     "specialisms",
     "industry",
@@ -106,6 +113,9 @@ class Candidate:
     four_cs: FourCs | None = None
     score: float = 0.0
     matches: list[SpecialismMatch] = field(default_factory=list)
+    # what each feature added to the score (the ranker's own terms), and the feature values
+    contributions: dict[str, float] = field(default_factory=dict)
+    features: dict[str, float] = field(default_factory=dict)
 
 
 class Recommender:
@@ -129,6 +139,8 @@ class Recommender:
         industry_wins: Mapping[tuple[str, str], int] | None,
         candidates: int = 100,
         weights: RankingWeights | None = None,
+        ranker: LearnedRanker | None = None,
+        evidence: PartnerEvidence | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -142,6 +154,10 @@ class Recommender:
         self.industry_wins = industry_wins
         self.candidates = candidates
         self.weights = weights or RankingWeights()
+        # the learned ranker when one is promoted (else the hand weights rank) and the
+        # partner evidence it reads
+        self.ranker = ranker
+        self.evidence = evidence
         # requests read the in-memory state together; a live write (upsert/delete) excludes them
         self._lock = ReadWriteLock()
         self._phrase_cache: dict[str, np.ndarray] = {}
@@ -206,15 +222,22 @@ class Recommender:
             >>> engine.recommend(Deal(description="ERP migration", country="DE"))["results"][0]
             ... # doctest: +SKIP
         """
+        ranker = self.ranker if weights is None else None
         weights = weights or self.weights
         read = read_deal(deal)
         with self._lock.reading():
             warnings = self._check_certifications(read.deal)
-            ranked, funnel, emptied_by = self._rank(read, weights, deal.top_k)
-            results = [self._result(read.target, rank, c) for rank, c in enumerate(ranked, 1)]
+            ranked, funnel, emptied_by = self._rank(read, weights, deal.top_k, ranker)
+            results = [
+                self._result(
+                    read.target, rank, candidate, ranked[rank] if rank < len(ranked) else None
+                )
+                for rank, candidate in enumerate(ranked, 1)
+            ]
         answer: dict[str, object] = {
             "recommendation_id": "r_" + uuid.uuid4().hex[:20],
             "model_version": self.scorer.version,
+            "ranker": ranker.version if ranker is not None else "hand-weights",
             "index_version": self.index.index_version,
             "funnel": funnel,
             "strict": deal.strict,
@@ -248,12 +271,18 @@ class Recommender:
         self, deal: Deal, weights: RankingWeights | None = None, top_k: int | None = None
     ) -> tuple[list[Candidate], dict[str, int], str | None]:
         """The top ``top_k`` candidates (default ``deal.top_k``), the funnel, and the emptying
-        constraint if the hard filters left nobody."""
+        constraint if the hard filters left nobody. Explicit ``weights`` rank by those hand
+        weights; by default the learned ranker ranks if one is loaded."""
+        ranker = self.ranker if weights is None else None
         with self._lock.reading():
-            return self._rank(read_deal(deal), weights or self.weights, top_k or deal.top_k)
+            return self._rank(read_deal(deal), weights or self.weights, top_k or deal.top_k, ranker)
 
     def _rank(
-        self, read: ReadDeal, weights: RankingWeights, top_k: int
+        self,
+        read: ReadDeal,
+        weights: RankingWeights,
+        top_k: int,
+        ranker: LearnedRanker | None = None,
     ) -> tuple[list[Candidate], dict[str, int], str | None]:
         deal = read.deal
         filtered = self.filter(deal)
@@ -285,7 +314,7 @@ class Recommender:
         bm25_max = float(bm25.max()) if len(bm25) else 0.0
         if bm25_max > 0:
             signals["lexical"] = bm25 / bm25_max
-        ranked = self._finish(read.target, rows, signals, weights, top_k)
+        ranked = self._finish(read.target, rows, signals, weights, top_k, ranker)
         for candidate in ranked:
             if phrases and candidate.partner.specialisms:
                 candidate.matches = match_specialisms(
@@ -346,8 +375,10 @@ class Recommender:
         signals: dict[str, np.ndarray],
         weights: RankingWeights,
         top_k: int,
+        ranker: LearnedRanker | None = None,
     ) -> list[Candidate]:
-        """Score without the IPP, run the IPP on the best few, score again, cut to ``top_k``."""
+        """Score without the IPP, run the IPP on the best few, score again (by the learned
+        ranker if given, else the hand weights), cut to ``top_k``."""
         rerank = self._candidates(
             rows, signals, _best(rows, signals, weights, self.columns, max(20, 2 * top_k))
         )
@@ -359,8 +390,52 @@ class Recommender:
                 candidate.four_cs = four_cs
                 candidate.signals["ipp"] = float(np.clip(fit, 0.0, 1.0))
                 candidate.score = float(weighted_score(candidate.signals, weights))
+        if ranker is not None and rerank:
+            features = self.ranking_features(rerank)
+            scores = ranker.scores(features)
+            contributions = ranker.contributions(features)
+            for position, candidate in enumerate(rerank):
+                candidate.score = float(scores[position])
+                names = RANKER_FEATURES
+                candidate.features = dict(zip(names, features[position].tolist(), strict=True))
+                candidate.contributions = dict(
+                    zip(names, contributions[position].tolist(), strict=True)
+                )
+        else:
+            for candidate in rerank:
+                candidate.features = dict(candidate.signals)
+                candidate.contributions = hand_contributions(candidate.signals, weights)
         rerank.sort(key=lambda c: (-round(c.score, 9), c.partner.partner_id))
         return rerank[:top_k]
+
+    def ranking_features(self, candidates: Sequence[Candidate]) -> np.ndarray:
+        """The learned ranker's features (:data:`RANKER_FEATURES`) of scored candidates, one
+        row each: their signals (0 where a signal does not apply to the deal: the same for
+        every candidate of a deal, so it cannot change their order), the partners' evidence
+        and how recently each was active. Training builds its rows with this same method."""
+        signals = np.array(
+            [[c.signals.get(name, 0.0) for name in SIGNALS] for c in candidates],
+            dtype=np.float64,
+        ).reshape(len(candidates), len(SIGNALS))
+        partner_ids = [c.partner.partner_id for c in candidates]
+        evidence = (
+            self.evidence.of(partner_ids)
+            if self.evidence is not None
+            else PartnerEvidence({}, 0.5).of(partner_ids)
+        )
+        today = date.today()
+        recency = np.array(
+            [
+                [
+                    0.5
+                    if c.partner.last_active is None
+                    else float(np.exp(-max(0, (today - c.partner.last_active).days) / RECENCY_DAYS))
+                ]
+                for c in candidates
+            ],
+            dtype=np.float64,
+        ).reshape(len(candidates), 1)
+        return np.hstack([signals, evidence, recency])
 
     def structured_rank(self, deal: Deal, top_k: int) -> list[Candidate]:
         """Rank every partner the filters allow by structured signals only (evaluation baseline:
@@ -453,13 +528,24 @@ class Recommender:
         fit = np.clip((best - 0.2) / 0.6, 0.0, 1.0).mean(axis=1)
         return np.where(np.array([bool(listed) for listed in specialisms]), fit, 0.25)
 
-    def _result(self, deal: Deal, rank: int, candidate: Candidate) -> dict[str, object]:
+    def _result(
+        self, deal: Deal, rank: int, candidate: Candidate, below: Candidate | None
+    ) -> dict[str, object]:
+        """One result; ``below`` is the next one, which the reason says why it is above."""
         partner = candidate.partner
         wins = None
         if self.industry_wins is not None and deal.industry:
             wins = self.industry_wins.get((partner.partner_id, deal.industry), 0)
         explanation = explain(deal, partner, coverage(deal, partner), candidate.matches, wins)
         four_cs = candidate.four_cs or self.scorer.assess(partner, deal)
+        edge = (
+            edge_over(
+                candidate.contributions, below.contributions, candidate.features, below.features
+            )
+            if below is not None
+            else []
+        )
+        sentence = edge_sentence(edge, rank)
         return {
             "partner_id": partner.partner_id,
             "name": partner.name,
@@ -467,7 +553,8 @@ class Recommender:
             "score": round(candidate.score, 4),
             "four_cs": four_cs.as_dict(),
             "evidence": explanation.evidence,
-            "reason": explanation.reason,
+            "reason": f"{explanation.reason}. {sentence}" if sentence else explanation.reason,
+            "above_next": edge,
             "signals": {name: round(value, 4) for name, value in sorted(candidate.signals.items())},
         }
 
@@ -510,6 +597,14 @@ def weighted_score(
         total = total + weight * value
         weight_sum += weight
     return total / weight_sum if weight_sum > 0 else total * 0.0
+
+
+def hand_contributions(signals: Mapping[str, float], weights: RankingWeights) -> dict[str, float]:
+    """What each signal adds to the hand-weighted score (its share of the weighted mean)."""
+    weight_sum = sum(getattr(weights, name) for name in signals)
+    if weight_sum <= 0:
+        return {name: 0.0 for name in signals}
+    return {name: getattr(weights, name) * value / weight_sum for name, value in signals.items()}
 
 
 def interned(specialisms: Iterable[str]) -> tuple[str, ...]:

@@ -16,9 +16,11 @@ from typing import Any
 
 from matcher.embedding.base import Embedder
 from matcher.engine.build import build_engine, load_engine
+from matcher.engine.evidence import evidence_from_store
 from matcher.engine.index import IndexLoadError, IndexMissingError
 from matcher.engine.locks import ReadWriteLock
-from matcher.engine.recommender import Recommender
+from matcher.engine.ranker import load_ranker
+from matcher.engine.recommender import RANKER_FEATURES, Recommender
 from matcher.ipp.base import IppScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
@@ -63,11 +65,16 @@ class MatchingService:
         self._listeners.append(listener)
 
     def reload_scorer(self) -> None:
-        """Re-read the IPP scorer (after a model promotion); the next request uses it."""
+        """Re-read the IPP scorer and the learned ranker with the partners' evidence (after a
+        model promotion or rollback); the next request uses them."""
         scorer = self.scorer_factory()
+        ranker = load_ranker(self.settings, RANKER_FEATURES)
+        evidence = evidence_from_store(self.store) if ranker is not None else None
         with self._lock.writing():
             if self._engine is not None:
                 self._engine.scorer = scorer
+                self._engine.ranker = ranker
+                self._engine.evidence = evidence
 
     # -- lifecycle -----------------------------------------------------------------------------
 
