@@ -1,16 +1,19 @@
-"""``partnermatch train``: fit the IPP model on the stored outcomes and feedback, register it."""
+"""``partnermatch train``: fit the IPP model and the learned ranker on the stored outcomes and
+feedback, register both."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
 from matcher.ipp import MatrixConfig, ModelRegistry
-from matcher.settings import get_settings
+from matcher.settings import Settings, get_settings
 from matcher.store import Store
 from training.features import training_outcomes
+from training.ranker import RankerResult, register_ranker, train_ranker
 from training.train import (
     CALIBRATIONS,
     MODELS,
@@ -53,6 +56,39 @@ def train_and_register(
     return version, result, should_promote
 
 
+def train_ranker_and_register(
+    store: Store,
+    settings: Settings,
+    promote: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, RankerResult, bool]:
+    """Train the learned ranker over the saved index's engine, write a registry version and
+    promote it (by default only if it beats the hand weights on validation).
+
+    Raises:
+        IndexLoadError: no usable index to retrieve candidates with (``partnermatch index
+            build`` first).
+        ValueError: too little history to train and validate.
+    """
+    from matcher.embedding import get_embedder
+    from matcher.engine.build import load_engine
+    from matcher.ipp.history import histories_as_of
+    from matcher.ipp.registry import default_scorer, load_scorer
+
+    engine = load_engine(
+        store, get_embedder(settings), default_scorer(settings), settings, rebuild_if_stale=True
+    )
+    result = train_ranker(
+        engine,
+        store,
+        lambda history: load_scorer(settings, histories=histories_as_of(history), store=store),
+        progress=progress,
+    )
+    registry = ModelRegistry(settings.resolved_models_dir, kind="ranker")
+    version, promoted = register_ranker(result, registry, promote)
+    return version, result, promoted
+
+
 def register(app: typer.Typer) -> None:
     """Add ``train`` to the ``partnermatch`` command."""
 
@@ -68,8 +104,14 @@ def register(app: typer.Typer) -> None:
         registry_dir: Path | None = typer.Option(
             None, "--registry", help="Registry directory (default <PARTNERMATCH_HOME>/models)."
         ),
+        ranker: bool = typer.Option(
+            True,
+            "--ranker/--no-ranker",
+            help="Also train the learned ranker (needs a built index).",
+        ),
     ) -> None:
-        """Learn P(win | partner, deal) from the outcomes; write a new model version."""
+        """Learn P(win | partner, deal) from the outcomes, and the ranker from outcomes and
+        seller feedback; write a new version of each."""
         from matcher.cli.console import console, open_store
 
         settings = get_settings()
@@ -106,3 +148,35 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"promoted {version}")
         else:
             typer.echo(f"{version} not promoted; `partnermatch models promote {version}` to use it")
+        if not ranker:
+            return
+        from matcher.cli.console import progress_bar
+        from matcher.engine.index import IndexLoadError
+
+        try:
+            with progress_bar() as bar:
+                task = bar.add_task("training the ranker", total=None)
+                ranker_version, ranked, ranker_promoted = train_ranker_and_register(
+                    store,
+                    settings,
+                    promote,
+                    lambda done, total: bar.update(task, completed=done, total=total),
+                )
+        except (IndexLoadError, ValueError) as error:
+            console.print(f"[red]error:[/red] the ranker was not trained: {error}")
+            raise typer.Exit(code=1) from None
+        ndcg = ranked.metrics["validation"]["ndcg@10"]
+        typer.echo(
+            f"wrote {ranker_version}: validation nDCG@10 {ndcg['learned']:.3f} "
+            f"(hand weights {ndcg['hand_weights']:.3f}), "
+            f"{ranked.metrics['data']['pairs']} pairs from "
+            f"{ranked.metrics['data']['outcome_groups']} deals and "
+            f"{ranked.metrics['data']['feedback_groups']} answered recommendations"
+        )
+        if ranker_promoted:
+            typer.echo(f"promoted {ranker_version}")
+        else:
+            typer.echo(
+                f"{ranker_version} not promoted; `partnermatch models promote {ranker_version}` "
+                "to use it"
+            )
