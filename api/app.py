@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from api.collectors import ExposureCollector
 from api.errors import install_error_handlers
 from api.limits import TokenBucket
 from api.middleware import BodyLimit, Metrics, WidgetCors
@@ -71,6 +72,7 @@ def create_app(
     app.state.recruiting = RecruitingService(store, settings, service.embedder)
     service.on_partners_changed(app.state.recruiting.invalidate)
     app.state.metrics_registry = CollectorRegistry()
+    app.state.metrics_registry.register(ExposureCollector(service))
     app.state.widget_bucket = TokenBucket(settings.widget_rate_per_minute)
     app.state.readiness = lambda: {"store": store.count_partners() >= 0, "index": service.ready}
     install_error_handlers(app)

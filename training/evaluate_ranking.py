@@ -1,6 +1,6 @@
 """The learned ranker against the hand weights, and whether seller feedback moves a partner.
 
-Two measurements (``bench/results/ranking.{json,md}``):
+Three measurements (``bench/results/ranking.{json,md}``):
 
 * **Quality**: the ranker is trained on the sample's outcomes (time split inside, see
   :mod:`training.ranker`) and the judged deals' evaluation split is ranked by the hand weights
@@ -9,6 +9,10 @@ Two measurements (``bench/results/ranking.{json,md}``):
   sixty times and loses twenty deals; the ranker is retrained and promoted through the
   registry. Reported: that partner's rank before and after, for that deal and for every judged
   deal it led.
+* **Exposure**: a stream of requests (the judged deals three times over, plus historical
+  deals as sellers would send them) served with near-tie rotation at several tolerances:
+  the share of top-5 slots taken by the most-exposed 5 % of partners, the Gini coefficient of
+  the slots, and nDCG@10 of the judged answers, for each ranker.
 
 Run::
 
@@ -22,6 +26,7 @@ import json
 import logging
 import platform
 import tempfile
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +34,7 @@ from typing import Any
 from matcher.audit import record_recommendation
 from matcher.embedding import Embedder
 from matcher.engine.evidence import evidence_from_store
+from matcher.engine.exposure import ExposureLedger, concentration
 from matcher.engine.ranker import load_ranker
 from matcher.engine.recommender import RANKER_FEATURES, Recommender
 from matcher.feedback import Feedback, record_feedback
@@ -37,17 +43,21 @@ from matcher.ipp.registry import ModelRegistry, load_scorer
 from matcher.schemas import Deal
 from matcher.settings import Settings
 from training.evaluate import RESULTS_DIR, JudgedDeal, load_engine_for, metrics, read_judged, split
+from training.features import deal_of
 from training.ranker import RankerResult, register_ranker, train_ranker
 
 log = logging.getLogger(__name__)
 
 REJECTIONS = 60
 LOST_DEALS = 20
+TOLERANCES = (0.0, 0.02, 0.05, 0.08, 0.1)
+REPEATS = 3
+HISTORICAL_REQUESTS = 300
 
 
 def retrain(engine: Recommender, settings: Settings) -> RankerResult:
     """Train the ranker on the engine's store, promote it, and serve it (as a server does on
-    promotion: :meth:`matcher.engine.service.EngineService.reload_scorer`)."""
+    promotion: :meth:`matcher.engine.service.MatchingService.reload_scorer`)."""
     result = train_ranker(
         engine,
         engine.store,
@@ -149,9 +159,59 @@ def quality(
     }
 
 
+def request_stream(engine: Recommender, evaluation: list[JudgedDeal]) -> list[tuple[str, Deal]]:
+    """What sellers send: each judged deal :data:`REPEATS` times (keyed by its id, to score
+    the answer) and the newest described historical deals (keyed ``""``), interleaved."""
+    outcomes = engine.store.outcomes_frame()
+    described = outcomes[outcomes["description"].notna()].drop_duplicates("deal_id")
+    historical = [
+        ("", deal_of(row).model_copy(update={"strict": False}))
+        for row in described.tail(HISTORICAL_REQUESTS).to_dict("records")
+    ]
+    judged = [(j.deal_id, j.deal) for _ in range(REPEATS) for j in evaluation]
+    stream: list[tuple[str, Deal]] = []
+    for position in range(max(len(judged), len(historical))):
+        stream += judged[position : position + 1] + historical[position : position + 1]
+    return stream
+
+
+def exposure(
+    engine: Recommender, evaluation: list[JudgedDeal], tolerances: tuple[float, ...] = TOLERANCES
+) -> list[dict[str, Any]]:
+    """Concentration and quality of the stream served at each tolerance (a fresh ledger each)."""
+    stream = request_stream(engine, evaluation)
+    judged = {j.deal_id: j for j in evaluation}
+    rows = []
+    for tolerance in tolerances:
+        engine.exposure = ExposureLedger()
+        engine.tie_tolerance = tolerance
+        answers: dict[int, dict[str, list[str]]] = {}
+        seen: Counter[str] = Counter()
+        for deal_id, deal in stream:
+            candidates, _, _ = engine.rank(deal)
+            engine.exposure.record([c.partner.partner_id for c in candidates])
+            if deal_id:
+                repeat = answers.setdefault(seen[deal_id], {})
+                repeat[deal_id] = [c.partner.partner_id for c in candidates]
+                seen[deal_id] += 1
+        quality = [metrics(ranked, [judged[d] for d in ranked]) for ranked in answers.values()]
+        rows.append(
+            {
+                "tolerance": tolerance,
+                "requests": len(stream),
+                **concentration(engine.exposure.snapshot(), len(engine.columns.row_of)),
+                "ndcg@10": round(sum(q["ndcg@10"] for q in quality) / len(quality), 4),
+            }
+        )
+    engine.exposure = ExposureLedger()
+    engine.tie_tolerance = 0.0
+    return rows
+
+
 def run(data: Path, home: Path, embedder: Embedder | None = None) -> dict[str, Any]:
     """Both measurements on ``data`` (a fresh store under ``home``)."""
     engine = load_engine_for(data, home, embedder)
+    engine.tie_tolerance = 0.0  # the rankers are compared as they order; exposure() rotates
     settings = Settings(home=home)
     _, evaluation = split(read_judged(data / "judged_deals.jsonl"))
     report: dict[str, Any] = {
@@ -160,8 +220,11 @@ def run(data: Path, home: Path, embedder: Embedder | None = None) -> dict[str, A
         "machine": f"{platform.machine()}, {platform.python_version()}",
         "embedder": engine.embedder.model_id,
         "deals": len(evaluation),
-        "quality": quality(engine, settings, evaluation),
     }
+    engine.ranker = None
+    report["exposure"] = {"hand_weights": exposure(engine, evaluation)}
+    report["quality"] = quality(engine, settings, evaluation)
+    report["exposure"]["learned"] = exposure(engine, evaluation)
     report["feedback_loop"] = feedback_loop(engine, settings, evaluation[0].deal, evaluation)
     return report
 
@@ -197,6 +260,21 @@ def markdown(report: dict[str, Any]) -> str:
         f"rank {loop['rank_before']} before, {loop['rank_after'] or '> 30'} after retraining "
         f"(out of the top 3: {'yes' if loop['out_of_top_3'] else 'no'}).",
     ]
+    lines += [
+        "",
+        f"Exposure over {report['exposure']['hand_weights'][0]['requests']} requests (top-5 "
+        "slots; top 5 % share = the share of all slots taken by the most-exposed 5 % of "
+        "partners):",
+        "",
+        "| ranker | near-tie tolerance | top 5 % share | Gini | nDCG@10 (judged) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, rows in report["exposure"].items():
+        for row in rows:
+            lines.append(
+                f"| {name.replace('_', ' ')} | {row['tolerance']:.2f} | {row['top_share']:.3f} "
+                f"| {row['gini']:.3f} | {row['ndcg@10']:.3f} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""CLI commands of the matching engine: ``index build``, ``index status`` and ``recommend``.
+"""CLI commands of the matching engine: ``index build``, ``index status``, ``recommend`` and
+``exposure``.
 
 Registered on the ``partnermatch`` command by :mod:`matcher.cli.app`. The engine's modules are
 imported inside the commands, so that ``partnermatch --help`` does not load them.
@@ -109,7 +110,27 @@ def recommend(
     typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
 
 
+def exposure(
+    top: int = typer.Option(10, min=0, help="How many of the most-exposed partners to list."),
+) -> None:
+    """How concentrated the served answers' top-5 slots are (from the audit log): the share
+    taken by the most-exposed 5 % of partners, the Gini coefficient, the most-exposed ones."""
+    from matcher.engine.evidence import served_ranks
+    from matcher.engine.exposure import ExposureLedger, concentration
+
+    store = open_store()
+    slots = ExposureLedger(served_ranks(store.served_recommendations())).snapshot()
+    figures = concentration(slots, store.count_partners())
+    typer.echo(
+        f"{int(figures['slots'])} top-5 slots served over {store.count_partners()} partners: "
+        f"the most-exposed 5 % took {figures['top_share']:.1%}, Gini {figures['gini']:.3f}"
+    )
+    for partner_id, count in slots.most_common(top):
+        typer.echo(f"  {partner_id}  {count}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``index`` and ``recommend`` to the ``partnermatch`` command."""
+    """Add ``index``, ``recommend`` and ``exposure`` to the ``partnermatch`` command."""
     app.add_typer(index_app, name="index")
     app.command("recommend")(recommend)
+    app.command("exposure")(exposure)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from matcher.embedding.base import Embedder
 from matcher.embedding.cache import embed_partners
-from matcher.engine.evidence import evidence_from_store
+from matcher.engine.evidence import evidence_from_store, served_ranks
+from matcher.engine.exposure import ExposureLedger
 from matcher.engine.filters import PartnerColumns
 from matcher.engine.index import IndexStaleError, PartnerIndex
 from matcher.engine.lexical import LexicalIndex, lexical_text
@@ -75,6 +76,8 @@ def assemble_engine(
         candidates=settings.recommend_candidates,
         ranker=ranker,
         evidence=evidence_from_store(store) if ranker is not None else None,
+        exposure=ExposureLedger(served_ranks(store.served_recommendations())),
+        tie_tolerance=settings.exposure_tolerance,
     )
     engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)
     # the engine's millions of long-lived objects are left out of later cyclic collections,

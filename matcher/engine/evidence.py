@@ -16,7 +16,7 @@ features it was trained on.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -151,7 +151,8 @@ def evidence_from_store(store: Store, before: date | None = None) -> PartnerEvid
 
 
 def served_counts(
-    records: Iterable[Mapping[str, object]], before: date | None = None
+    records: Iterable[Mapping[str, object]],
+    before: date | None = None,
 ) -> Counter[str]:
     """How many served recommendations (:meth:`Store.served_recommendations`) listed each
     partner, counting only those served before ``before`` (all by default)."""
@@ -165,6 +166,17 @@ def served_counts(
         if isinstance(results, list):
             counts.update(str(r["partner_id"]) for r in results if isinstance(r, Mapping))
     return counts
+
+
+def served_ranks(records: Iterable[Mapping[str, object]]) -> Iterator[tuple[str, int]]:
+    """``(partner_id, rank)`` of every result of the served recommendations (the exposure
+    ledger starts from these)."""
+    for record in records:
+        results = record.get("results")
+        if isinstance(results, list):
+            for rank, result in enumerate(results, 1):
+                if isinstance(result, Mapping):
+                    yield str(result["partner_id"]), rank
 
 
 def _aware(moment: datetime) -> datetime:

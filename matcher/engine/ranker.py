@@ -40,9 +40,16 @@ class LearnedRanker:
         return features * self.coefficients
 
     def scores(self, features: np.ndarray) -> np.ndarray:
-        """The ranking score of each candidate (higher is better), a logistic in 0–1 of the
-        linear score: ordered as the linear score, shown as a match score, not a probability."""
-        return 1.0 / (1.0 + np.exp(-(features @ self.coefficients)))
+        """The ranking score of each candidate (higher is better): the linear score over the
+        sum of the positive coefficients, so a candidate at 1 on every helpful feature and 0
+        on every harmful one scores 1. A match score on the hand weights' scale, not a
+        probability (a logistic of the raw score saturated at 1.0 for every top result)."""
+        return self.contributions(features).sum(axis=1) / self._scale
+
+    @property
+    def _scale(self) -> float:
+        total = float(np.clip(self.coefficients, 0.0, None).sum())
+        return total if total > 0 else 1.0
 
 
 def load_ranker(settings: Settings, feature_names: Sequence[str]) -> LearnedRanker | None:

@@ -32,6 +32,7 @@ from matcher.embedding.base import Embedder, deal_text
 from matcher.embedding.cache import embed_partners, embed_texts_cached
 from matcher.engine.evidence import EVIDENCE_FEATURES, PartnerEvidence
 from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
+from matcher.engine.exposure import ExposureLedger, deal_key, rotate_near_ties
 from matcher.engine.filters import FilterResult, PartnerColumns, coverage
 from matcher.engine.index import IndexManifest, PartnerIndex
 from matcher.engine.justify import edge_over, edge_sentence
@@ -116,6 +117,8 @@ class Candidate:
     # what each feature added to the score (the ranker's own terms), and the feature values
     contributions: dict[str, float] = field(default_factory=dict)
     features: dict[str, float] = field(default_factory=dict)
+    # candidates with the same number are a near-tie (they take turns, fair exposure)
+    tie_run: int = -1
 
 
 class Recommender:
@@ -141,6 +144,8 @@ class Recommender:
         weights: RankingWeights | None = None,
         ranker: LearnedRanker | None = None,
         evidence: PartnerEvidence | None = None,
+        exposure: ExposureLedger | None = None,
+        tie_tolerance: float = 0.0,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -158,6 +163,9 @@ class Recommender:
         # partner evidence it reads
         self.ranker = ranker
         self.evidence = evidence
+        # top slots served per partner, and the score gap within which results rotate
+        self.exposure = exposure or ExposureLedger()
+        self.tie_tolerance = tie_tolerance
         # requests read the in-memory state together; a live write (upsert/delete) excludes them
         self._lock = ReadWriteLock()
         self._phrase_cache: dict[str, np.ndarray] = {}
@@ -228,6 +236,7 @@ class Recommender:
         with self._lock.reading():
             warnings = self._check_certifications(read.deal)
             ranked, funnel, emptied_by = self._rank(read, weights, deal.top_k, ranker)
+            self.exposure.record([c.partner.partner_id for c in ranked])
             results = [
                 self._result(
                     read.target, rank, candidate, ranked[rank] if rank < len(ranked) else None
@@ -406,6 +415,16 @@ class Recommender:
                 candidate.features = dict(candidate.signals)
                 candidate.contributions = hand_contributions(candidate.signals, weights)
         rerank.sort(key=lambda c: (-round(c.score, 9), c.partner.partner_id))
+        rerank, runs = rotate_near_ties(
+            rerank,
+            [c.score for c in rerank],
+            [c.partner.partner_id for c in rerank],
+            self.tie_tolerance,
+            self.exposure,
+            deal_key([deal.model_dump_json(exclude={"top_k", "exclude"})]),
+        )
+        for candidate, run in zip(rerank, runs, strict=True):
+            candidate.tie_run = run
         return rerank[:top_k]
 
     def ranking_features(self, candidates: Sequence[Candidate]) -> np.ndarray:
@@ -538,19 +557,24 @@ class Recommender:
             wins = self.industry_wins.get((partner.partner_id, deal.industry), 0)
         explanation = explain(deal, partner, coverage(deal, partner), candidate.matches, wins)
         four_cs = candidate.four_cs or self.scorer.assess(partner, deal)
+        level = below is not None and below.tie_run == candidate.tie_run >= 0
         edge = (
             edge_over(
                 candidate.contributions, below.contributions, candidate.features, below.features
             )
-            if below is not None
+            if below is not None and not level
             else []
         )
-        sentence = edge_sentence(edge, rank)
+        sentence = (
+            f"Level with #{rank + 1}: near-tied partners take turns at this place"
+            if level
+            else edge_sentence(edge, rank)
+        )
         return {
             "partner_id": partner.partner_id,
             "name": partner.name,
             "rank": rank,
-            "score": round(candidate.score, 4),
+            "score": round(min(1.0, max(0.0, candidate.score)), 4),
             "four_cs": four_cs.as_dict(),
             "evidence": explanation.evidence,
             "reason": f"{explanation.reason}. {sentence}" if sentence else explanation.reason,

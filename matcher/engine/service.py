@@ -17,6 +17,7 @@ from typing import Any
 from matcher.embedding.base import Embedder
 from matcher.engine.build import build_engine, load_engine
 from matcher.engine.evidence import evidence_from_store
+from matcher.engine.exposure import concentration
 from matcher.engine.index import IndexLoadError, IndexMissingError
 from matcher.engine.locks import ReadWriteLock
 from matcher.engine.ranker import load_ranker
@@ -113,6 +114,14 @@ class MatchingService:
     def index_version(self) -> str | None:
         """The version of the index being served."""
         return self._engine.index.index_version if self._engine is not None else None
+
+    def exposure_concentration(self) -> dict[str, float] | None:
+        """How concentrated the served top slots are (:func:`exposure.concentration`), or
+        ``None`` while no engine is loaded."""
+        engine = self._engine
+        if engine is None:
+            return None
+        return concentration(engine.exposure.snapshot(), len(engine.columns.row_of))
 
     # -- requests ------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Partner evidence (shrunk win rates, role-weighted wins, seller answers) and the reasons that
-say why a result is above the next."""
+"""Partner evidence (shrunk win rates, role-weighted wins, seller answers), the reasons that say
+why a result is above the next, and fair exposure."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from matcher.engine.evidence import EVIDENCE_FEATURES, partner_evidence, served_counts
+from matcher.engine.exposure import ExposureLedger, concentration, rotate_near_ties
 from matcher.engine.justify import edge_over, edge_sentence
 
 
@@ -120,3 +121,34 @@ def test_the_edge_names_the_largest_differences_that_agree_with_their_labels() -
         edge_over({"semantic": 0.1}, {"semantic": 0.0}, {"semantic": 0.2}, {"semantic": 0.5}) == []
     )
     assert edge_sentence([], 3) == ""
+
+
+def test_near_ties_rotate_by_exposure_and_clear_winners_stay_first() -> None:
+    ledger = ExposureLedger()
+    ids = ["a", "b", "c", "d"]
+    scores = [0.80, 0.79, 0.60, 0.595]
+    first, runs = rotate_near_ties(ids, scores, ids, 0.02, ledger, "deal")
+    assert runs == [0, 0, 2, 2]
+    ledger.record(first)
+    second, _ = rotate_near_ties(ids, scores, ids, 0.02, ledger, "deal")
+    # a and b are a near-tie: whoever was shown first is second next time; c/d stay below
+    assert set(first[:2]) == set(second[:2]) == {"a", "b"}
+    assert first[0] != second[0]
+    assert set(second[2:]) == {"c", "d"}
+    # the same ledger and deal give the same answer; no tolerance keeps the score order
+    assert rotate_near_ties(ids, scores, ids, 0.02, ledger, "deal")[0] == second
+    assert rotate_near_ties(ids, scores, ids, 0.0, ledger, "deal") == (ids, [0, 1, 2, 3])
+
+
+def test_the_ledger_counts_only_the_top_slots() -> None:
+    ledger = ExposureLedger()
+    ledger.record([f"p{i}" for i in range(10)])
+    assert ledger.count("p4") == 1 and ledger.count("p5") == 0
+
+
+def test_concentration_is_zero_when_even_and_high_when_one_takes_all() -> None:
+    even = concentration({f"p{i}": 10 for i in range(100)}, 100)
+    assert even["gini"] == pytest.approx(0.0) and even["top_share"] == pytest.approx(0.05)
+    one = concentration({"p0": 100}, 100)
+    assert one["top_share"] == 1.0 and one["gini"] == pytest.approx(0.99)
+    assert concentration({}, 10) == {"top_share": 0.0, "gini": 0.0, "slots": 0.0}

@@ -169,12 +169,30 @@ def test_empty_answer_reports_the_emptying_constraint(store: Store, settings: Se
     assert answer["emptied_by"] == "country"
 
 
-def test_ties_break_by_partner_id(store: Store, settings: Settings) -> None:
+def test_ties_break_by_partner_id_without_rotation(store: Store, settings: Settings) -> None:
     twins = [_partner(pid, description="identical text") for pid in ("B-2", "A-1", "C-3")]
-    engine = _engine(store, settings, twins)
+    engine = _engine(store, settings.model_copy(update={"exposure_tolerance": 0.0}), twins)
     answer = engine.recommend(Deal(description="identical text"))
     assert [result["partner_id"] for result in answer["results"]] == ["A-1", "B-2", "C-3"]
     assert len({result["score"] for result in answer["results"]}) == 1
+
+
+def test_repeated_deals_share_the_top_place_among_near_ties(
+    store: Store, settings: Settings
+) -> None:
+    twins = [_partner(pid, description="identical text") for pid in ("B-2", "A-1", "C-3")]
+    engine = _engine(store, settings, twins)
+    deal = Deal(description="identical text")
+    answers = [engine.recommend(deal) for _ in range(3)]
+    assert {answer["results"][0]["partner_id"] for answer in answers} == {"A-1", "B-2", "C-3"}
+    first = answers[0]["results"]
+    assert first[0]["reason"].endswith("Level with #2: near-tied partners take turns at this place")
+    assert first[0]["above_next"] == []
+    # the order is a function of the deal and what was served: a fresh engine repeats it
+    again = _engine(store, settings, twins)
+    assert [r["partner_id"] for r in again.recommend(deal)["results"]] == [
+        r["partner_id"] for r in first
+    ]
 
 
 def test_ipp_score_moves_the_ranking(store: Store, settings: Settings) -> None:

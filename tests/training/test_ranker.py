@@ -113,8 +113,10 @@ def test_scores_are_ordered_as_the_linear_score_and_add_up_from_contributions() 
     features = np.random.default_rng(2).random((5, len(RANKER_FEATURES)))
     scores = ranker.scores(features)
     linear = ranker.contributions(features).sum(axis=1)
-    assert ((scores > 0) & (scores < 1)).all()
+    assert (scores <= 1).all()
     assert np.argsort(scores).tolist() == np.argsort(linear).tolist()
+    best = (coefficients > 0).astype(float)[None, :]
+    assert ranker.scores(best)[0] == pytest.approx(1.0)
 
 
 @pytest.fixture(scope="module")
