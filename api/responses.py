@@ -8,7 +8,7 @@ and the OpenAPI schema share them and the same shape is never declared twice.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -146,6 +146,42 @@ class RankedPartner(BaseModel):
     )
 
 
+class ReadEntry(BaseModel):
+    """One value read from the description, and what was done with it."""
+
+    key: str = Field(
+        description="Stable name of this value, `<kind>:<value>` (`countries:DE`); list it in "
+        "the deal's `ignore_read` to drop the value and ask again."
+    )
+    kind: Literal["countries", "industries", "languages", "segments", "partner_types"]
+    value: str = Field(description="The normalised value: ISO code or taxonomy id.")
+    label: str = Field(description="The value as a person names it (`Germany`, `French`).")
+    applied: Literal["constraint", "preference", "ignored"] = Field(
+        description="A hard constraint (the text requires it, strict deal), a preference that "
+        "raises the score, or dropped because the deal's `ignore_read` names it."
+    )
+    words: list[str] = Field(description="The words of the description it was read from.")
+
+
+class ReadFromDescription(BaseModel):
+    """What the description was read for (absent with `read_description: false`).
+
+    The per-field lists hold the values applied (ignored ones left out); `applied` says how
+    each field was applied; `entries` lists every value read, ignored ones included.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    countries: list[str] = []
+    industries: list[str] = []
+    languages: list[str] = []
+    segments: list[str] = []
+    partner_types: list[str] = []
+    applied: dict[str, Literal["constraint", "preference"]] = {}
+    words: dict[str, list[str]] = {}
+    entries: list[ReadEntry] = []
+
+
 class Recommendation(BaseModel):
     """Ranked partners for a deal; ``funnel`` says how many passed each hard filter."""
 
@@ -161,6 +197,11 @@ class Recommendation(BaseModel):
     index_version: str
     funnel: dict[str, int]
     results: list[RankedPartner]
+    read_from_description: ReadFromDescription | None = Field(
+        None,
+        description="What the description was read for and how each value was applied; null "
+        "when nothing was read or reading is off.",
+    )
     low_relevance: bool = Field(
         False,
         description="True when nothing in the partner profiles matches the description well: "

@@ -399,6 +399,16 @@ class Deal(BaseModel):
             "description (English, German, French, Spanish, Dutch); false turns reading off."
         ),
     )
+    ignore_read: TagList = Field(
+        default=[],
+        description=(
+            "Values read from the description to drop, by the `key` of their "
+            "`read_from_description.entries` entry (`countries:DE`, `languages:fr`, "
+            "`industries:healthcare`, `segments:enterprise`, `partner_types:isv`): neither "
+            "applied nor counted, reported as `applied: ignored`. Case-insensitive; a key the "
+            "text does not name is skipped."
+        ),
+    )
 
     @field_validator("certifications")
     @classmethod

@@ -13,6 +13,14 @@ for a strict deal, it is a hard constraint like the structured field. A language
 where the text says the partner must speak it ("French-speaking", "auf Deutsch", "en
 français"); a bare "French hospital group" names the customer's country. Structured fields
 always win over text, and ``read_description: false`` turns reading off.
+
+Each value read is one entry of the answer's ``read_from_description["entries"]``, named by a
+stable key ``"<kind>:<value>"`` (``"countries:DE"``, ``"languages:fr"``,
+``"industries:healthcare"``, ``"segments:enterprise"``, ``"partner_types:isv"``). A key listed
+in the deal's ``ignore_read`` is dropped before anything is applied: the value is neither a
+constraint nor a preference, and its entry says ``"applied": "ignored"`` so that a client can
+offer to undo it. Keys match case-insensitively; a key naming nothing the text says (left over
+from an earlier text) is skipped without error.
 """
 
 from __future__ import annotations
@@ -45,7 +53,8 @@ class DealTerms:
     """Values named in a text, in order of appearance, with the words they were read from.
 
     ``required`` holds the fields (``"countries"``, ``"languages"``, ``"partner_types"``) whose
-    values were named in a clause that says they are required.
+    values were named in a clause that says they are required. ``words`` holds, per field, the
+    phrases read; ``phrases``, per field and value, the phrases that value was read from.
     """
 
     countries: tuple[str, ...] = ()
@@ -55,6 +64,7 @@ class DealTerms:
     partner_types: tuple[str, ...] = ()
     required: frozenset[str] = frozenset()
     words: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    phrases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.countries or self.industries or self.languages or self.segments) or bool(
@@ -158,8 +168,14 @@ def _spoken(
     return [mention for mention, is_said in zip(mentions, said, strict=True) if is_said]
 
 
-def _read_clause(words: list[str], found: dict[str, dict[str, str]]) -> set[str]:
-    """Add what one clause names to ``found`` (field → value → the words read); returns the
+def _add(found: dict[str, list[str]], value: str, phrase: str) -> None:
+    phrases = found.setdefault(value, [])
+    if phrase not in phrases:
+        phrases.append(phrase)
+
+
+def _read_clause(words: list[str], found: dict[str, dict[str, list[str]]]) -> set[str]:
+    """Add what one clause names to ``found`` (field → value → the phrases read); returns the
     fields it named. A span once read is not read again as something shorter."""
     hard, speaking, spoken = _cues()
     languages = _language_names()
@@ -172,7 +188,7 @@ def _read_clause(words: list[str], found: dict[str, dict[str, str]]) -> set[str]
         if phrase in languages and not any(start < e and s < end for s, e, _ in mentions):
             mentions.append((start, end, phrase))
     for start, end, phrase in _spoken(words, sorted(mentions), spoken, speaking):
-        found["languages"].setdefault(languages[phrase], phrase)
+        _add(found["languages"], languages[phrase], phrase)
         named.add("languages")
         used[start:end] = [True] * (end - start)
     for start, end, phrase in _spans(words):
@@ -184,9 +200,9 @@ def _read_clause(words: list[str], found: dict[str, dict[str, str]]) -> set[str]
                 continue
             if value.startswith("region:"):
                 for code in taxonomy.sales_regions()[value.removeprefix("region:")]:
-                    found[name].setdefault(code, phrase)
+                    _add(found[name], code, phrase)
             else:
-                found[name].setdefault(value, phrase)
+                _add(found[name], value, phrase)
             named.add(name)
             used[start:end] = [True] * (end - start)
             break
@@ -202,7 +218,7 @@ def read_terms(text: str | None) -> DealTerms:
     """
     if not text:
         return DealTerms()
-    found: dict[str, dict[str, str]] = {
+    found: dict[str, dict[str, list[str]]] = {
         name: {} for name in ("countries", "industries", "languages", "segments", "partner_types")
     }
     required: set[str] = set()
@@ -211,8 +227,8 @@ def read_terms(text: str | None) -> DealTerms:
         required |= _read_clause(_words(clause), found)
     weak = frozenset(taxonomy.lexicon()["cues"]["weak_industry"])
     industries = found["industries"]
-    if any(phrase not in weak for phrase in industries.values()):
-        found["industries"] = {k: v for k, v in industries.items() if v not in weak}
+    if any(phrases[0] not in weak for phrases in industries.values()):
+        found["industries"] = {k: v for k, v in industries.items() if v[0] not in weak}
     return DealTerms(
         countries=tuple(found["countries"]),
         industries=tuple(found["industries"]),
@@ -221,20 +237,47 @@ def read_terms(text: str | None) -> DealTerms:
         partner_types=tuple(found["partner_types"]),
         required=frozenset(required & set(CONSTRAINT_FIELDS)),
         words={
-            name: tuple(dict.fromkeys(values.values())) for name, values in found.items() if values
+            name: tuple(dict.fromkeys(p for phrases in values.values() for p in phrases))
+            for name, values in found.items()
+            if values
+        },
+        phrases={
+            name: {value: tuple(phrases) for value, phrases in values.items()}
+            for name, values in found.items()
+            if values
         },
     )
+
+
+def read_key(kind: str, value: str) -> str:
+    """The stable key of one value read, as ``ignore_read`` names it: ``"countries:DE"``."""
+    return f"{kind}:{value}"
+
+
+def _label(kind: str, value: str) -> str:
+    """What a person calls a value read: ``"Germany"``, ``"French"``, ``"Healthcare"``."""
+    if kind == "countries":
+        return taxonomy.country_name(value)
+    if kind == "languages":
+        return taxonomy.language_name(value)
+    if kind == "industries":
+        return taxonomy.INDUSTRIES.get(value, value)
+    return {"isv": "ISV", "smb": "SMB"}.get(value, value.replace("_", " ").capitalize())
 
 
 def read_deal(deal: Deal) -> ReadDeal:
     """``deal`` with what its description says applied: structured fields win; for a strict
     deal, values the text requires become hard constraints (one country; all languages; any
-    partner type), everything else read stays a preference.
+    partner type), everything else read stays a preference. Values whose key is in
+    ``deal.ignore_read`` are left out before that.
 
     Example:
         >>> read = read_deal(Deal(description="Partner in France, French-speaking required"))
         >>> read.deal.languages, read.terms.countries
         (['fr'], ('FR',))
+        >>> ignored = read_deal(Deal(description="Partner in France", ignore_read=["countries:FR"]))
+        >>> ignored.terms.countries, ignored.report["entries"][0]["applied"]
+        ((), 'ignored')
     """
     if not deal.read_description:
         return ReadDeal(deal, DealTerms(), deal, None)
@@ -248,9 +291,15 @@ def read_deal(deal: Deal) -> ReadDeal:
         "segments": not deal.segment,
         "partner_types": not deal.partner_types,
     }
-    values: dict[str, tuple[str, ...]] = {
+    ignored = {key.strip().casefold() for key in deal.ignore_read}
+
+    def kept(name: str, value: str) -> bool:
+        return read_key(name, value).casefold() not in ignored
+
+    named: dict[str, tuple[str, ...]] = {
         name: getattr(read, name) if open_fields[name] else () for name in open_fields
     }
+    values = {name: tuple(v for v in found if kept(name, v)) for name, found in named.items()}
     hard = {
         name
         for name in read.required
@@ -279,11 +328,47 @@ def read_deal(deal: Deal) -> ReadDeal:
         shown["languages"] = list(preferences.languages)
     if preferences.industries:
         shown["industry"] = preferences.industries[0]
+    report = _report(read, named, values, hard)
+    return ReadDeal(ranked, preferences, ranked.model_copy(update=shown), report)
+
+
+def _report(
+    read: DealTerms,
+    named: dict[str, tuple[str, ...]],
+    values: dict[str, tuple[str, ...]],
+    hard: set[str],
+) -> dict[str, object]:
+    """The answer's ``read_from_description``: per field the values applied, how each field
+    was applied and the words read (as before), and ``entries``, one per value read (ignored
+    ones included), each with its ``key``, ``kind``, ``value``, ``label``, ``applied``
+    (``constraint``, ``preference`` or ``ignored``) and the ``words`` it was read from."""
     report: dict[str, object] = {name: list(found) for name, found in values.items()}
     report["applied"] = {
         name: ("constraint" if name in hard else "preference")
         for name, found in values.items()
         if found
     }
-    report["words"] = {name: list(read.words[name]) for name, found in values.items() if found}
-    return ReadDeal(ranked, preferences, ranked.model_copy(update=shown), report)
+    report["words"] = {
+        name: list(dict.fromkeys(p for value in found for p in read.phrases[name][value]))
+        for name, found in values.items()
+        if found
+    }
+    entries: list[dict[str, object]] = []
+    for name, found in named.items():
+        for value in found:
+            if value not in values[name]:
+                applied = "ignored"
+            else:
+                applied = "constraint" if name in hard else "preference"
+            entries.append(
+                {
+                    "key": read_key(name, value),
+                    "kind": name,
+                    "value": value,
+                    "label": _label(name, value),
+                    "applied": applied,
+                    "words": list(read.phrases[name][value]),
+                }
+            )
+    report["entries"] = entries
+    return report

@@ -246,3 +246,41 @@ def test_metrics_report_how_concentrated_the_served_top_slots_are(sample_app) ->
     assert float(lines["partnermatch_exposure_slots"]) >= 5
     assert 0 < float(lines["partnermatch_exposure_top_share"]) <= 1
     assert 0 <= float(lines["partnermatch_exposure_gini"]) < 1
+
+
+def test_a_country_read_from_a_german_brief_can_be_ignored_and_the_answer_says_so(
+    sample_app,
+) -> None:
+    client, headers = sample_app
+    brief = {
+        "description": "ERP-Einführung bei einem Maschinenbauer, der Partner muss in "
+        "Deutschland sitzen",
+        "top_k": 20,
+    }
+    read = client.post("/v1/recommendations", json=brief, headers=headers["seller"]).json()
+    entries = {entry["key"]: entry for entry in read["read_from_description"]["entries"]}
+    assert entries["countries:DE"]["applied"] == "constraint"
+    assert entries["countries:DE"]["label"] == "Germany"
+    assert entries["countries:DE"]["words"] == ["deutschland"]
+    assert entries["industries:manufacturing"]["applied"] == "preference"
+    assert read["funnel"]["country"] < read["funnel"]["total"]
+
+    ignored = client.post(
+        "/v1/recommendations",
+        json={**brief, "ignore_read": ["countries:DE", "languages:xx"]},  # xx: not read, skipped
+        headers=headers["seller"],
+    ).json()
+    report = ignored["read_from_description"]
+    entries = {entry["key"]: entry for entry in report["entries"]}
+    assert entries["countries:DE"]["applied"] == "ignored"
+    assert entries["industries:manufacturing"]["applied"] == "preference"  # the rest still holds
+    assert report["countries"] == [] and "countries" not in report["applied"]
+    assert ignored["funnel"]["country"] == ignored["funnel"]["total"]  # no longer a constraint
+
+    def serves_germany(result: dict[str, str]) -> bool:
+        path = f"/v1/partners/{result['partner_id']}"
+        return "DE" in client.get(path, headers=headers["admin"]).json()["countries"]
+
+    assert all(serves_germany(result) for result in read["results"])
+    assert not all(serves_germany(result) for result in ignored["results"])
+    assert all(result["evidence"].get("country") != "DE" for result in ignored["results"])

@@ -131,6 +131,80 @@ def test_segment_and_partner_type_are_read_as_preferences() -> None:
     assert read.deal.partner_types == []
 
 
+def test_every_value_read_is_a_report_entry_with_a_stable_key() -> None:
+    read = read_deal(Deal(description="A hospital in Munich, German-speaking team required"))
+    assert read.report is not None
+    assert read.report["entries"] == [
+        {
+            "key": "countries:DE",
+            "kind": "countries",
+            "value": "DE",
+            "label": "Germany",
+            "applied": "preference",
+            "words": ["munich"],
+        },
+        {
+            "key": "industries:healthcare",
+            "kind": "industries",
+            "value": "healthcare",
+            "label": "Healthcare",
+            "applied": "preference",
+            "words": ["hospital"],
+        },
+        {
+            "key": "languages:de",
+            "kind": "languages",
+            "value": "de",
+            "label": "German",
+            "applied": "constraint",
+            "words": ["german"],
+        },
+    ]
+
+
+def test_an_ignored_required_country_is_neither_a_constraint_nor_a_preference() -> None:
+    brief = "ERP-Einführung bei einem Maschinenbauer, der Partner muss in Deutschland sitzen"
+    assert read_deal(Deal(description=brief)).deal.country == "DE"
+    read = read_deal(Deal(description=brief, ignore_read=["countries:DE"]))
+    assert read.deal.country is None and read.terms.countries == ()
+    assert read.target.country is None  # no "serves Germany" in the explanations either
+    assert read.terms.industries == ("manufacturing",)  # the other values still apply
+    assert read.report is not None
+    assert read.report["countries"] == [] and read.report["applied"] == {"industries": "preference"}
+    applied = {entry["key"]: entry["applied"] for entry in read.report["entries"]}
+    assert applied == {"countries:DE": "ignored", "industries:manufacturing": "preference"}
+
+
+def test_ignoring_one_language_keeps_the_others_required() -> None:
+    brief = "French and English-speaking team required for a retailer"
+    read = read_deal(Deal(description=brief, ignore_read=["languages:en"]))
+    assert read.deal.languages == ["fr"]
+    assert read.report is not None and read.report["applied"]["languages"] == "constraint"
+
+
+def test_ignoring_one_country_of_a_region_keeps_the_rest_as_preferences() -> None:
+    read = read_deal(Deal(description="Insurer rollout in DACH", ignore_read=["countries:DE"]))
+    assert read.terms.countries == ("AT", "CH")
+
+
+def test_ignore_keys_match_case_insensitively_and_unknown_ones_are_skipped() -> None:
+    brief = "Managed services provider for a mid-market insurer"
+    plain = read_deal(Deal(description=brief))
+    stale = read_deal(Deal(description=brief, ignore_read=["countries:FR", "nonsense"]))
+    assert stale.deal == plain.deal.model_copy(update={"ignore_read": ["countries:FR", "nonsense"]})
+    assert stale.report == plain.report
+    read = read_deal(Deal(description=brief, ignore_read=["SEGMENTS:Mid_Market"]))
+    assert read.deal.segment is None
+    assert read.terms.partner_types == ("managed_service_provider",)
+
+
+def test_a_brief_whose_every_value_is_ignored_still_reports_them() -> None:
+    read = read_deal(Deal(description="Rollout in France", ignore_read=["countries:FR"]))
+    assert read.terms == DealTerms() and read.deal.country is None
+    assert read.report is not None
+    assert [entry["applied"] for entry in read.report["entries"]] == ["ignored"]
+
+
 @pytest.mark.parametrize(
     ("normalise", "value", "expected"),
     [
