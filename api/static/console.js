@@ -1,4 +1,6 @@
 // Seller console: deal form → POST /v1/recommendations → ranked partner cards with feedback.
+// Above the cards: what was read from the brief (chips a seller can drop and restore, each
+// drop re-asking with `ignore_read`) and the answer's warnings (low relevance among them).
 import { api, bindKeyField, el, humanise, loadOptions, say, splitList } from "./app.js";
 
 const FOUR_CS = [
@@ -15,16 +17,33 @@ const CONSTRAINT_FIELDS = {
   partner_types: "partner_types",
 };
 
+// What each kind of value read from the brief is called on its chip.
+const READ_KINDS = {
+  countries: "country",
+  languages: "language",
+  industries: "industry",
+  segments: "segment",
+  partner_types: "partner type",
+};
+// The funnel's constraint names and the kind of value read that fills each.
+const READ_CONSTRAINTS = { country: "countries", languages: "languages", partner_types: "partner_types" };
+
 const form = document.getElementById("deal-form");
 const results = document.getElementById("results");
 const message = document.getElementById("message");
 const currentKey = bindKeyField("seller");
 let rejectReasons = [];
+let industryLabels = {};
+// Keys of values read from the brief that the seller dropped; sent as `ignore_read`. Pruned
+// after each answer to the keys it still reports, so a key the new text no longer reads goes.
+let ignoreRead = new Set();
+let requestNumber = 0;
 
 async function init() {
   try {
     const options = await loadOptions();
     rejectReasons = options.reject_reasons;
+    industryLabels = options.industries;
     const industry = document.getElementById("industry");
     for (const [id, label] of Object.entries(options.industries)) {
       industry.append(el("option", { value: id }, label));
@@ -62,31 +81,139 @@ function dealFromForm() {
   if (size) deal.deal_size = Number(size);
   const topK = String(data.get("top_k") || "").trim();
   if (topK) deal.top_k = Number(topK);
+  if (ignoreRead.size) deal.ignore_read = [...ignoreRead];
   return deal;
 }
 
-async function search() {
+/** Ask for partners. `focusKey`: after the answer, focus that read chip's button (the chip
+ * the seller just dropped or restored) instead of the results heading. */
+async function search({ focusKey = null } = {}) {
   say(message, "");
   const key = currentKey();
   if (!key) {
     say(message, "Enter your API key first.", "error");
+    clearResults();
     document.getElementById("api-key").focus();
     return;
   }
+  const number = ++requestNumber;
   const button = document.getElementById("find");
   button.disabled = true;
+  // the previous answer (its cards, chips and notices) never stays under a new one or an error
+  results.replaceChildren(el("p", { class: "muted" }, "Searching…"));
   results.setAttribute("aria-busy", "true");
   try {
     const answer = await api("/v1/recommendations", { key, json: dealFromForm() });
+    if (number !== requestNumber) return; // a later search is under way
+    const entries = answer.read_from_description?.entries || [];
+    ignoreRead = new Set(entries.filter((e) => e.applied === "ignored").map((e) => e.key));
     if (answer.results.length) renderCards(answer);
     else renderEmpty(answer);
-    document.getElementById("results-heading").focus();
+    const chip = focusKey && results.querySelector(`[data-key="${CSS.escape(focusKey)}"] button`);
+    (chip || document.getElementById("results-heading")).focus();
   } catch (error) {
+    if (number !== requestNumber) return;
     say(message, error.message, "error");
+    clearResults();
   } finally {
-    button.disabled = false;
-    results.removeAttribute("aria-busy");
+    if (number === requestNumber) {
+      button.disabled = false;
+      results.removeAttribute("aria-busy");
+    }
   }
+}
+
+function clearResults() {
+  results.replaceChildren(
+    el("p", { class: "muted" }, "No results: correct the deal and press ", el("strong", {}, "Find partners"), "."),
+  );
+}
+
+/** What goes above the cards or the funnel: the answer's warnings and the read chips. */
+function preamble(answer) {
+  const nodes = [];
+  const warnings = [...(answer.warnings || [])];
+  if (answer.low_relevance) {
+    // the engine appends the low-relevance notice after any other warning
+    const notice = warnings.pop() || "Nothing in the partner profiles matches the description well.";
+    nodes.push(
+      el(
+        "p",
+        { class: "message warn", id: "low-relevance", role: "status" },
+        el("strong", {}, "Low relevance: "),
+        notice,
+      ),
+    );
+  }
+  for (const warning of warnings) nodes.push(el("p", { class: "message warn warning" }, warning));
+  const entries = answer.read_from_description?.entries || [];
+  if (entries.length) nodes.push(readRow(entries));
+  return nodes;
+}
+
+function readLabel(entry) {
+  if (entry.label) return entry.label;
+  if (entry.kind === "industries") return industryLabels[entry.value] || humanise(entry.value);
+  return humanise(entry.value);
+}
+
+/** "Read from the brief:" chips, one per value read; × drops one and asks again, Undo restores. */
+function readRow(entries) {
+  const chips = el("ul", { class: "chips read-chips", "aria-labelledby": "read-label" });
+  for (const entry of entries) {
+    const kind = READ_KINDS[entry.kind] || humanise(entry.kind);
+    const label = readLabel(entry);
+    const ignored = entry.applied === "ignored";
+    const words = (entry.words || []).map((word) => `“${word}”`).join(", ");
+    const toggle = ignored
+      ? el(
+          "button",
+          {
+            type: "button",
+            class: "chip-undo",
+            "aria-label": `Use ${label} again and search again`,
+            onclick: () => toggleRead(entry.key, false),
+          },
+          "Undo",
+        )
+      : el(
+          "button",
+          {
+            type: "button",
+            class: "chip-remove",
+            "aria-label": `Ignore ${label} and search again`,
+            onclick: () => toggleRead(entry.key, true),
+          },
+          "×",
+        );
+    chips.append(
+      el(
+        "li",
+        {
+          class: `chip read ${entry.applied}`,
+          dataset: { key: entry.key, applied: entry.applied },
+          title: words ? `Read from ${words}` : null,
+        },
+        el("span", { class: "kind" }, kind),
+        el(ignored ? "s" : "span", { class: "label" }, label),
+        entry.applied === "constraint" ? el("span", { class: "tag" }, "required") : null,
+        ignored ? el("span", { class: "tag" }, "ignored") : null,
+        toggle,
+      ),
+    );
+  }
+  return el(
+    "div",
+    { class: "read-row", id: "read-row" },
+    el("span", { class: "read-label", id: "read-label" }, "Read from the brief:"),
+    chips,
+  );
+}
+
+function toggleRead(key, ignore) {
+  if (ignore) ignoreRead.add(key);
+  else ignoreRead.delete(key);
+  search({ focusKey: key });
 }
 
 function renderCards(answer) {
@@ -94,6 +221,7 @@ function renderCards(answer) {
   const list = el("ol", { class: "cards" });
   for (const partner of answer.results) list.append(card(partner, answer.recommendation_id));
   results.replaceChildren(
+    ...preamble(answer),
     el(
       "p",
       { class: "summary" },
@@ -246,7 +374,20 @@ function renderEmpty(answer) {
     );
   }
   const relax = el("div", { class: "relax" });
-  if (emptiedBy && CONSTRAINT_FIELDS[emptiedBy]) {
+  // a constraint read from the brief (the form field is empty): drop what was read instead
+  const readKind = READ_CONSTRAINTS[emptiedBy];
+  const readKeys = (answer.read_from_description?.entries || [])
+    .filter((entry) => entry.kind === readKind && entry.applied === "constraint")
+    .map((entry) => entry.key);
+  if (readKeys.length) {
+    relax.append(
+      el(
+        "button",
+        { type: "button", class: "secondary", onclick: () => ignoreReadConstraint(readKeys) },
+        `Search again without the ${humanise(emptiedBy).toLowerCase()} read from the brief`,
+      ),
+    );
+  } else if (emptiedBy && CONSTRAINT_FIELDS[emptiedBy]) {
     relax.append(
       el(
         "button",
@@ -267,7 +408,17 @@ function renderEmpty(answer) {
   const why = emptiedBy
     ? `No partner is left after the ${humanise(emptiedBy).toLowerCase()} constraint.`
     : "No partner matched this deal. Try a broader description.";
-  results.replaceChildren(el("p", { class: "message info", id: "empty-reason" }, why), funnel, relax);
+  results.replaceChildren(
+    ...preamble(answer),
+    el("p", { class: "message info", id: "empty-reason" }, why),
+    funnel,
+    relax,
+  );
+}
+
+function ignoreReadConstraint(keys) {
+  for (const key of keys) ignoreRead.add(key);
+  search();
 }
 
 function dropConstraint(constraint) {

@@ -95,6 +95,118 @@ def test_a_bad_field_shows_the_problem_detail(page, web_stack) -> None:
     expect(page.get_by_role("alert")).to_contain_text("country")
 
 
+def test_a_bad_field_after_an_answer_clears_the_old_results(page, web_stack) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill("ERP rollout for a manufacturer in Germany")
+    page.get_by_role("button", name="Find partners").click()
+    expect(page.locator("li.card").first).to_be_visible()
+    expect(page.locator("#read-row")).to_be_visible()
+    page.get_by_label("Country").fill("Atlantis")
+    page.get_by_role("button", name="Find partners").click()
+    expect(page.get_by_role("alert")).to_contain_text("country")
+    expect(page.locator("li.card")).to_have_count(0)
+    expect(page.locator("#read-row")).to_have_count(0)
+
+
+def test_a_country_read_from_the_brief_is_a_chip_that_can_be_dropped_and_restored(
+    page, web_stack, shoot
+) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill(
+        "ERP rollout for a manufacturer, the partner must be based in Germany"
+    )
+    requests: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda request: (
+            requests.append(request.post_data_json)
+            if request.url.endswith("/v1/recommendations")
+            else None
+        ),
+    )
+    page.get_by_role("button", name="Find partners").click()
+    country = page.locator('#read-row [data-key="countries:DE"]')
+    expect(country).to_have_attribute("data-applied", "constraint")
+    expect(country).to_contain_text("Germany")
+    expect(country.locator(".tag")).to_have_text("required")
+    expect(page.locator('#read-row [data-key="industries:manufacturing"]')).to_contain_text(
+        "Manufacturing"
+    )
+    expect(page.locator("li.card").first).to_be_visible()
+    before = page.locator("li.card").evaluate_all("cards => cards.map(c => c.dataset.partnerId)")
+    assert page.locator("li.card .chip", has_text="country").first.inner_text().endswith("DE")
+    shoot(page, "console-read-chips")
+
+    page.get_by_role("button", name="Ignore Germany and search again").click()
+    expect(country).to_have_attribute("data-applied", "ignored")
+    expect(country.locator("s")).to_have_text("Germany")
+    assert requests[-1]["ignore_read"] == ["countries:DE"]
+    assert requests[-1]["description"] == requests[0]["description"]
+    # the other value read still applies, and no card is there for serving Germany any more
+    expect(page.locator('#read-row [data-key="industries:manufacturing"]')).to_have_attribute(
+        "data-applied", "preference"
+    )
+    expect(page.locator("li.card").first).to_be_visible()
+    after = page.locator("li.card").evaluate_all("cards => cards.map(c => c.dataset.partnerId)")
+    assert after != before
+    expect(page.locator("li.card .chip", has_text="country")).to_have_count(0)
+    undo = page.get_by_role("button", name="Use Germany again and search again")
+    expect(undo).to_be_focused()  # focus stays on the chip the seller acted on
+    shoot(page, "console-read-ignored")
+
+    undo.click()
+    expect(country).to_have_attribute("data-applied", "constraint")
+    assert "ignore_read" not in requests[-1]
+
+
+def test_an_answer_emptied_by_a_country_read_from_the_brief_offers_to_drop_it(
+    page, web_stack
+) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill(
+        "ERP rollout, the partner must be based in Greece"
+    )
+    page.get_by_role("button", name="Find partners").click()
+    expect(page.locator("#empty-reason")).to_contain_text("country")
+    expect(page.locator('#read-row [data-key="countries:GR"]')).to_contain_text("required")
+    page.get_by_role("button", name="Search again without the country read from the brief").click()
+    expect(page.locator("li.card").first).to_be_visible()
+    expect(page.locator('#read-row [data-key="countries:GR"]')).to_have_attribute(
+        "data-applied", "ignored"
+    )
+
+
+def test_gibberish_shows_the_low_relevance_notice(page, web_stack, shoot) -> None:
+    # "zzzz qqqq", not "asdf qwer zxcv": the fake embedder's 64 hashed buckets give the latter a
+    # chance similarity of 0.43 to some profile (the real model flags it, test_recommender.py)
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill("zzzz qqqq")
+    page.get_by_role("button", name="Find partners").click()
+    notice = page.locator("#low-relevance")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Low relevance")
+    expect(notice).to_contain_text("not good fits")
+    expect(page.locator("li.card").first).to_be_visible()  # still answered, flagged
+    expect(page.locator("#read-row")).to_have_count(0)  # nothing was read
+    shoot(page, "console-low-relevance")
+
+    page.get_by_label("What the customer needs").fill("Service desk for a hospital group")
+    page.get_by_role("button", name="Find partners").click()
+    expect(page.locator("#read-row")).to_be_visible()
+    expect(notice).to_have_count(0)  # the previous answer's notice is gone
+
+
+def test_the_answers_other_warnings_are_shown_above_the_cards(page, web_stack) -> None:
+    open_console(page, web_stack)
+    page.get_by_label("What the customer needs").fill("Service desk for a hospital group")
+    page.get_by_label("Certifications").fill("SAP Gold")
+    page.get_by_label("Strict").uncheck()
+    page.get_by_role("button", name="Find partners").click()
+    expect(page.locator(".message.warning")).to_contain_text("no partner holds the certification")
+    expect(page.locator("li.card").first).to_be_visible()
+    expect(page.locator("#low-relevance")).to_have_count(0)
+
+
 def test_the_key_stays_in_session_storage_never_in_the_url(page, web_stack) -> None:
     open_console(page, web_stack)
     page.reload()
