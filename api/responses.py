@@ -195,7 +195,12 @@ class Recommendation(BaseModel):
         "`hand-weights`, the cold-start ranking.",
     )
     index_version: str
-    funnel: dict[str, int]
+    funnel: dict[str, int] = Field(
+        description="In order: `total` live partners; `at_capacity`, how many were left out "
+        "for having no room (at `max_projects`, or `paused_until` a later day; 0 with "
+        "`include_at_capacity`); then how many of the rest passed `country`, `languages`, "
+        "`certifications` and `partner_types` in turn (with `strict: false`, how many would)."
+    )
     results: list[RankedPartner]
     read_from_description: ReadFromDescription | None = Field(
         None,

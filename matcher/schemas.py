@@ -309,6 +309,13 @@ class PartnerProfile(BaseModel):
     deal_registrations_12m: Count = None
     last_active: Annotated[date | None, BeforeValidator(_unknown_if_blank)] = None
     dedicated_manager: Flag = None
+    paused_until: Annotated[date | None, BeforeValidator(_unknown_if_blank)] = Field(
+        default=None,
+        description=(
+            "Taking no new projects before this date (YYYY-MM-DD): left out of recommendations "
+            "until that day, like a partner at capacity. Internal, never shown publicly."
+        ),
+    )
     assets: Assets = []
 
     @classmethod
@@ -324,8 +331,9 @@ class PartnerProfile(BaseModel):
             Certification.model_construct(**certification)
             for certification in fields.get("certifications", ())
         ]
-        if fields.get("last_active") is not None:
-            fields["last_active"] = date.fromisoformat(fields["last_active"])
+        for name in ("last_active", "paused_until"):
+            if fields.get(name) is not None:
+                fields[name] = date.fromisoformat(fields[name])
         return cls.model_construct(**fields)
 
     def public(self) -> dict[str, Any]:
@@ -392,6 +400,14 @@ class Deal(BaseModel):
     top_k: int = Field(default=10, ge=1, le=100)
     exclude: Annotated[list[str], BeforeValidator(_split_list), TEXT_LIST_SCHEMA] = []
     strict: Annotated[bool, BeforeValidator(_flag)] = True
+    include_at_capacity: Annotated[bool, BeforeValidator(_flag)] = Field(
+        default=False,
+        description=(
+            "Also consider partners with no room for a project: at capacity (`active_projects` "
+            "≥ `max_projects`) or paused (`paused_until` after today). Left out by default and "
+            "counted in `funnel.at_capacity`."
+        ),
+    )
     read_description: Annotated[bool, BeforeValidator(_flag)] = Field(
         default=True,
         description=(

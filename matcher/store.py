@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +317,24 @@ class Store:
                 select(partners.c.profile).where(partners.c.partner_id == partner_id)
             ).scalar_one_or_none()
         return Partner.model_validate(profile) if profile is not None else None
+
+    def set_paused_until(self, partner_id: str, until: date | None) -> Partner | None:
+        """Pause a partner until ``until`` (``None``: unpause), changing nothing else.
+
+        The stored profile is read, changed and validated again as a whole before it is written
+        back, in one transaction: a profile that would not validate is never written (pydantic's
+        ``ValidationError`` is raised). Returns the updated partner, ``None`` if there is none.
+        """
+        with self.transaction() as conn:
+            profile = conn.execute(
+                select(partners.c.profile).where(partners.c.partner_id == partner_id)
+            ).scalar_one_or_none()
+            if profile is None:
+                return None
+            changed = {**profile, "paused_until": until.isoformat() if until else None}
+            partner = Partner.model_validate(changed)
+            self.upsert_partners([partner], conn)
+        return partner
 
     def delete_partner(self, partner_id: str, connection: Connection | None = None) -> bool:
         """Delete a partner and its facets; ``False`` if there was no such partner."""

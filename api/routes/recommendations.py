@@ -43,6 +43,8 @@ def recommend(
 
     With `strict` (default) languages, certifications, partner types and country are hard
     constraints; an empty answer's `funnel` and `emptied_by` say which one emptied it.
+    Partners at capacity or paused are left out (`funnel.at_capacity`) unless
+    `include_at_capacity` is true.
     """
     answer = service.recommend(deal)
     record_recommendation(store, deal.model_dump(mode="json"), answer, key.key_id)

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from matcher import keys
-from matcher.cli import engine, ipp
+from matcher.cli import engine, ipp, partners
 from matcher.cli.console import console, open_store, print_problems, progress_bar
 from matcher.ingest import IngestError, IngestReport, Kind, ingest
 from matcher.settings import get_settings
@@ -161,4 +161,5 @@ def _load_plugins() -> None:
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 engine.register(app)
 ipp.register(app)
+partners.register(app)
 _load_plugins()

@@ -5,9 +5,16 @@ indexed by row id), so a request does bitwise ANDs over a few kilobytes instead 
 The resulting bitmap is exactly what FAISS's ``IDSelectorBitmap`` takes, so the vector search
 itself is restricted (DESIGN.md 3.3, section 4).
 
-Constraint order, and the funnel keys: ``total`` → ``country`` (served) → ``languages`` (all) →
-``certifications`` (all, by normalised key) → ``partner_types`` (any). An empty answer then says
-which constraint emptied it.
+Constraint order, and the funnel keys: ``total`` → ``at_capacity`` → ``country`` (served) →
+``languages`` (all) → ``certifications`` (all, by normalised key) → ``partner_types`` (any). An
+empty answer then says which constraint emptied it.
+
+``at_capacity`` is the one key that counts partners *removed*, not left: those with no room for
+a project (``active_projects`` ≥ ``max_projects``, both known and ``max_projects`` > 0) or
+paused (``paused_until`` after today). They are left out of every deal, strict or not, unless it
+sets ``include_at_capacity`` (then the count is 0); the other counts are taken after them. A
+pause is kept per row as a day number and compared with today's when a deal is compiled, so it
+expires on its date without a rebuild.
 """
 
 from __future__ import annotations
@@ -15,13 +22,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
 from matcher import taxonomy
 from matcher.schemas import Deal, PartnerProfile
 
-FUNNEL_KEYS: tuple[str, ...] = ("total", "country", "languages", "certifications", "partner_types")
+FUNNEL_KEYS: tuple[str, ...] = (
+    "total",
+    "at_capacity",
+    "country",
+    "languages",
+    "certifications",
+    "partner_types",
+)
 _FACETS: tuple[str, ...] = ("country", "language", "certification", "partner_type")
 _GROWTH = 1.5
 
@@ -53,6 +68,17 @@ def _headroom(profile: PartnerProfile) -> float:
     return min(1.0, max(0.0, 1.0 - profile.active_projects / profile.max_projects))
 
 
+def at_capacity(profile: PartnerProfile) -> bool:
+    """Whether every project slot is taken (unknown counts, or no maximum, are not full)."""
+    active, most = profile.active_projects, profile.max_projects
+    return active is not None and most is not None and most > 0 and active >= most
+
+
+def _paused_day(profile: PartnerProfile) -> int:
+    """The day number (``date.toordinal``) the partner's pause ends, 0 when not paused."""
+    return profile.paused_until.toordinal() if profile.paused_until is not None else 0
+
+
 @dataclass(frozen=True)
 class FilterResult:
     """Which rows a deal allows (packed bitmap over row ids) and the funnel that led there."""
@@ -78,13 +104,20 @@ class PartnerColumns:
     bitorder="little")``), the layout of ``faiss.IDSelectorBitmap``. The same bitmaps answer
     the ranking's per-candidate questions ("serves this industry?") for a whole candidate set
     in one vectorised lookup (:meth:`has_any`, :meth:`count_of`), and ``headroom`` holds each
-    row's free project capacity.
+    row's free project capacity. ``full`` is the bitmap of rows at capacity and ``paused_day``
+    each row's pause end as a day number (0: not paused), so availability is worked out per
+    day (:meth:`unavailable`).
     """
 
     def __init__(self, capacity_rows: int = 1024) -> None:
         self._bytes = max(1, (capacity_rows + 7) // 8)
         self.alive = np.zeros(self._bytes, dtype=np.uint8)
+        self.full = np.zeros(self._bytes, dtype=np.uint8)
         self.headroom = np.full(self._bytes * 8, np.nan, dtype=np.float32)
+        self.paused_day = np.zeros(self._bytes * 8, dtype=np.int32)
+        # (day number, generation) → the unavailable bitmap; a write bumps the generation
+        self._generation = 0
+        self._unavailable: tuple[int, int, np.ndarray] | None = None
         self._bitmaps: dict[tuple[str, str], np.ndarray] = {}
         self.row_of: dict[str, int] = {}
         self.partner_of: dict[int, str] = {}
@@ -97,6 +130,8 @@ class PartnerColumns:
         columns = cls()
         members: dict[tuple[str, str], list[int]] = {}
         headroom: dict[int, float] = {}
+        full: list[int] = []
+        paused: dict[int, int] = {}
         for row_id, profile in rows:
             for key in _facet_values(profile):
                 members.setdefault(key, []).append(row_id)
@@ -104,10 +139,16 @@ class PartnerColumns:
             columns.row_of[profile.partner_id] = row_id
             columns.partner_of[row_id] = profile.partner_id
             headroom[row_id] = _headroom(profile)
+            if at_capacity(profile):
+                full.append(row_id)
+            if profile.paused_until is not None:
+                paused[row_id] = _paused_day(profile)
         columns._ensure(max(headroom, default=0))
         columns.headroom[list(headroom)] = list(headroom.values())
+        columns.paused_day[list(paused)] = list(paused.values())
         # one packbits per facet value, not one bit set per row and value
         columns.alive = columns._packed(list(headroom))
+        columns.full = columns._packed(full)
         for key, members_of in members.items():
             columns._bitmaps[key] = columns._packed(members_of)
         return columns
@@ -146,6 +187,8 @@ class PartnerColumns:
         size = max(needed, int(self._bytes * _GROWTH) + 1)
         pad = size - self._bytes
         self.alive = np.concatenate([self.alive, np.zeros(pad, dtype=np.uint8)])
+        self.full = np.concatenate([self.full, np.zeros(pad, dtype=np.uint8)])
+        self.paused_day = np.concatenate([self.paused_day, np.zeros(pad * 8, np.int32)])
         for key, bitmap in self._bitmaps.items():
             self._bitmaps[key] = np.concatenate([bitmap, np.zeros(pad, dtype=np.uint8)])
         self.headroom = np.concatenate([self.headroom, np.full(pad * 8, np.nan, np.float32)])
@@ -168,6 +211,9 @@ class PartnerColumns:
                 self._bitmaps[key] = np.zeros(self._bytes, dtype=np.uint8)
             self._set(self._bitmaps[key], row_id, True)
         self._set(self.alive, row_id, True)
+        self._set(self.full, row_id, at_capacity(profile))
+        self.paused_day[row_id] = _paused_day(profile)
+        self._generation += 1
         self._name_certifications(profile)
         self.headroom[row_id] = _headroom(profile)
         self.row_of[profile.partner_id] = row_id
@@ -187,6 +233,9 @@ class PartnerColumns:
         for bitmap in self._bitmaps.values():
             bitmap[byte] &= keep
         self.alive[byte] &= keep
+        self.full[byte] &= keep
+        self.paused_day[row_id] = 0
+        self._generation += 1
         self.headroom[row_id] = np.nan
         if self.row_of.get(partner_id) == row_id:
             del self.row_of[partner_id]
@@ -223,44 +272,70 @@ class PartnerColumns:
             allowed &= bitmap
         return allowed
 
-    def compile(self, deal: Deal, apply_constraints: bool | None = None) -> FilterResult:
+    def unavailable(self, today: date | None = None) -> np.ndarray:
+        """The live rows that cannot take a project ``today`` (default: the current date): at
+        capacity, or paused until a later day. Cached per day until the next write."""
+        day = (today or date.today()).toordinal()
+        cached = self._unavailable
+        if cached is not None and cached[0] == day and cached[1] == self._generation:
+            return cached[2]
+        paused = np.packbits(self.paused_day > day, bitorder="little")
+        unavailable = (self.full | paused) & self.alive
+        self._unavailable = (day, self._generation, unavailable)
+        return unavailable
+
+    def _constrained(self, deal: Deal, start: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
+        """``start`` narrowed by each hard constraint in turn, and the count after each."""
+        current = start.copy()
+        counts: dict[str, int] = {}
+        if deal.country:
+            current &= self._any_of("country", [deal.country])
+        counts["country"] = _count(current)
+        current = self._all_of("language", deal.languages, current)
+        counts["languages"] = _count(current)
+        current = self._all_of("certification", deal.certification_keys, current)
+        counts["certifications"] = _count(current)
+        if deal.partner_types:
+            current &= self._any_of("partner_type", deal.partner_types)
+        counts["partner_types"] = _count(current)
+        return current, counts
+
+    def compile(
+        self, deal: Deal, apply_constraints: bool | None = None, today: date | None = None
+    ) -> FilterResult:
         """The rows the deal allows, and how many survived each constraint in turn.
 
-        With ``strict`` (or ``apply_constraints=True``) the constraints restrict ``allowed``;
-        otherwise ``allowed`` is every live partner bar the excluded ones and the funnel tells
-        how many *would* pass. Exclusions never count in the funnel.
+        Partners at capacity or paused on ``today`` (default: the current date) are left out
+        first, strict or not, unless ``deal.include_at_capacity``; ``at_capacity`` counts them.
+        With ``strict`` (or ``apply_constraints=True``) the constraints then restrict
+        ``allowed``; otherwise ``allowed`` is every available partner bar the excluded ones and
+        the funnel tells how many *would* pass. Exclusions never count in the funnel.
+
+        ``emptied_by`` names what left nobody: ``at_capacity`` when the pool is empty only
+        because of capacity (every partner is unavailable, or partners meeting every constraint
+        exist but none is available), else the first constraint whose count fell to 0 (strict
+        deals only: otherwise the constraints restrict nothing).
         """
         strict = deal.strict if apply_constraints is None else apply_constraints
-        current = self.alive.copy()
-        funnel = {"total": _count(current)}
+        total = _count(self.alive)
+        available = self.alive.copy()
+        if not deal.include_at_capacity:
+            available &= ~self.unavailable(today)
+        current, counts = self._constrained(deal, available)
+        funnel = {"total": total, "at_capacity": total - _count(available), **counts}
         emptied_by: str | None = None
-        steps: list[tuple[str, np.ndarray | None]] = [
-            ("country", self._any_of("country", [deal.country]) if deal.country else None),
-            ("languages", None),
-            ("certifications", None),
-            (
-                "partner_types",
-                self._any_of("partner_type", deal.partner_types) if deal.partner_types else None,
-            ),
-        ]
-        for name, bitmap in steps:
-            if name == "languages":
-                current = self._all_of("language", deal.languages, current)
-            elif name == "certifications":
-                current = self._all_of("certification", deal.certification_keys, current)
-            elif bitmap is not None:
-                current = current & bitmap
-            funnel[name] = _count(current)
-            if funnel[name] == 0 and emptied_by is None and funnel["total"] > 0:
-                emptied_by = name
-        allowed = current if strict else self.alive.copy()
+        if total > 0 and funnel["at_capacity"] == total:
+            emptied_by = "at_capacity"
+        elif strict and total > 0 and counts["partner_types"] == 0:
+            emptied_by = next(name for name, count in counts.items() if count == 0)
+            if funnel["at_capacity"] and _count(self._constrained(deal, self.alive)[0]):
+                emptied_by = "at_capacity"
+        allowed = current if strict else available
         for partner_id in deal.exclude:
             row_id = self.row_of.get(partner_id)
             if row_id is not None:
                 self._set(allowed, row_id, False)
-        return FilterResult(
-            allowed=allowed, funnel=funnel, emptied_by=emptied_by if strict else None
-        )
+        return FilterResult(allowed=allowed, funnel=funnel, emptied_by=emptied_by)
 
     def row_ids(self, packed: np.ndarray) -> np.ndarray:
         """The row ids set in a packed bitmap."""

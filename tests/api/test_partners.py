@@ -26,6 +26,28 @@ def test_admin_puts_then_anyone_internal_reads_the_normalised_partner(
         assert fetched.json()["countries"] == ["DE", "AT", "CH"]
 
 
+def test_paused_until_round_trips_through_put(
+    client: TestClient, role_keys: dict[str, dict[str, str]]
+) -> None:
+    paused = {**PROFILE, "paused_until": "2031-01-31"}
+    response = client.put("/v1/partners/P-1", json=paused, headers=role_keys["admin"])
+    assert response.status_code == 200, response.text
+    assert response.json()["paused_until"] == "2031-01-31"
+    assert client.get("/v1/partners/P-1", headers=role_keys["seller"]).json()["paused_until"] == (
+        "2031-01-31"
+    )
+    # replacing the profile without it unpauses (PUT replaces the whole profile)
+    client.put("/v1/partners/P-1", json=PROFILE, headers=role_keys["admin"])
+    assert (
+        client.get("/v1/partners/P-1", headers=role_keys["seller"]).json()["paused_until"] is None
+    )
+    bad = client.put(
+        "/v1/partners/P-1", json={**PROFILE, "paused_until": "soon"}, headers=role_keys["admin"]
+    )
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["paused_until"]
+
+
 def test_list_filters_normalise_their_values(
     client: TestClient, role_keys: dict[str, dict[str, str]]
 ) -> None:

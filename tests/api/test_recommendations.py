@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,94 @@ def test_widget_key_over_its_rate_gets_429_with_retry_after(settings: Settings) 
     assert statuses[2].headers["content-type"] == "application/problem+json"
 
 
+def test_a_partner_paused_through_put_leaves_recommendations_and_the_widget(sample_app) -> None:
+    client, headers = sample_app
+    profile = {
+        "partner_id": "P-LIVE-PAUSE",
+        "name": "Qwzrt Glacier Cartography",
+        "partner_type": "consultancy",
+        "description": "qwzrt glacier cartography and ice survey templates",
+        "specialisms": ["glacier cartography"],
+        "languages": ["en"],
+        "countries": ["IS"],
+        "assets": ["template:qwzrt glacier survey"],
+    }
+    deal = {"description": "qwzrt glacier cartography survey", "country": "IS", "top_k": 3}
+    widget = {"context": "qwzrt glacier cartography survey", "country": "IS", "top_k": 3}
+
+    def ask(**extra: object) -> dict:
+        response = client.post(
+            "/v1/recommendations", json={**deal, **extra}, headers=headers["seller"]
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def in_widget() -> bool:
+        response = client.get(
+            "/v1/widget/recommendations", params=widget, headers=headers["widget"]
+        )
+        assert response.status_code == 200, response.text
+        assert "paused_until" not in response.text
+        return "P-LIVE-PAUSE" in [p["partner_id"] for p in response.json()["partners"]]
+
+    put = client.put("/v1/partners/P-LIVE-PAUSE", json=profile, headers=headers["admin"])
+    assert put.status_code == 200, put.text
+    free = ask()
+    assert free["results"][0]["partner_id"] == "P-LIVE-PAUSE"
+    assert in_widget()
+
+    until = (date.today() + timedelta(days=14)).isoformat()
+    paused = {**profile, "paused_until": until}
+    put = client.put("/v1/partners/P-LIVE-PAUSE", json=paused, headers=headers["admin"])
+    assert put.status_code == 200 and put.json()["paused_until"] == until
+    read = client.get("/v1/partners/P-LIVE-PAUSE", headers=headers["seller"]).json()
+    assert read["paused_until"] == until
+    answer = ask()
+    assert "P-LIVE-PAUSE" not in [r["partner_id"] for r in answer["results"]]
+    assert answer["funnel"]["at_capacity"] == free["funnel"]["at_capacity"] + 1 >= 1
+    assert list(answer["funnel"])[:2] == ["total", "at_capacity"]
+    assert not in_widget()
+    # the request may include them
+    included = ask(include_at_capacity=True)
+    assert included["results"][0]["partner_id"] == "P-LIVE-PAUSE"
+    assert included["funnel"]["at_capacity"] == 0
+
+    # a pause that is over counts for nothing
+    over = {**profile, "paused_until": (date.today() - timedelta(days=1)).isoformat()}
+    assert client.put("/v1/partners/P-LIVE-PAUSE", json=over, headers=headers["admin"]).is_success
+    assert ask()["results"][0]["partner_id"] == "P-LIVE-PAUSE"
+    assert client.delete("/v1/partners/P-LIVE-PAUSE", headers=headers["admin"]).status_code == 204
+
+
+def test_a_deal_only_at_capacity_partners_fit_says_capacity_emptied_it(sample_app) -> None:
+    client, headers = sample_app
+    full = {
+        "partner_id": "P-LIVE-FULL",
+        "name": "Vbnmq Reindeer Logistics",
+        "partner_type": "consultancy",
+        "description": "vbnmq reindeer logistics",
+        "languages": ["se"],
+        "countries": ["SE"],
+        "active_projects": 6,
+        "max_projects": 6,
+    }
+    assert client.put("/v1/partners/P-LIVE-FULL", json=full, headers=headers["admin"]).is_success
+    deal = {"description": "vbnmq reindeer logistics", "languages": ["se"], "top_k": 3}
+    try:
+        answer = client.post("/v1/recommendations", json=deal, headers=headers["seller"]).json()
+        assert answer["results"] == []
+        assert answer["funnel"]["languages"] == 0  # the only Northern Sami speaker is full
+        assert answer["emptied_by"] == "at_capacity"
+        included = client.post(
+            "/v1/recommendations",
+            json={**deal, "include_at_capacity": "yes"},
+            headers=headers["seller"],
+        ).json()
+        assert [r["partner_id"] for r in included["results"]] == ["P-LIVE-FULL"]
+    finally:
+        client.delete("/v1/partners/P-LIVE-FULL", headers=headers["admin"])
+
+
 def test_recommendations_keep_succeeding_while_a_full_reindex_swaps(sample_app) -> None:
     client, headers = sample_app
     service = client.app.state.service  # type: ignore[attr-defined]
@@ -275,7 +364,9 @@ def test_a_country_read_from_a_german_brief_can_be_ignored_and_the_answer_says_s
     assert entries["countries:DE"]["applied"] == "ignored"
     assert entries["industries:manufacturing"]["applied"] == "preference"  # the rest still holds
     assert report["countries"] == [] and "countries" not in report["applied"]
-    assert ignored["funnel"]["country"] == ignored["funnel"]["total"]  # no longer a constraint
+    # no longer a constraint: every available partner passes it
+    funnel = ignored["funnel"]
+    assert funnel["country"] == funnel["total"] - funnel["at_capacity"]
 
     def serves_germany(result: dict[str, str]) -> bool:
         path = f"/v1/partners/{result['partner_id']}"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from matcher.embedding.base import FakeEmbedder
 from matcher.engine.build import build_engine
-from matcher.engine.filters import PartnerColumns, coverage, violations
+from matcher.engine.filters import FUNNEL_KEYS, PartnerColumns, at_capacity, coverage, violations
 from matcher.engine.recommender import Recommender
 from matcher.ipp.base import NeutralScorer
 from matcher.schemas import Deal, Partner
@@ -79,12 +80,14 @@ def test_funnel_counts_each_constraint_cumulatively() -> None:
     result = _columns(partners).compile(deal)
     assert result.funnel == {
         "total": 3,
+        "at_capacity": 0,
         "country": 2,
         "languages": 2,
         "certifications": 1,
         "partner_types": 1,
     }
     assert result.count == 1 and result.emptied_by is None
+    assert tuple(result.funnel) == FUNNEL_KEYS
 
 
 def test_empty_answer_names_the_constraint_that_emptied_it() -> None:
@@ -215,3 +218,126 @@ def test_allowed_rows_is_a_boolean_view_of_the_bitmap() -> None:
     rows = columns.compile(Deal(description="x")).allowed_rows()
     assert rows.tolist() == list(range(1, 21))
     assert isinstance(rows, np.ndarray)
+
+
+# -- capacity: at capacity or paused partners are left out unless the deal includes them -----
+
+TODAY = date.today()
+
+
+def _capacity_partners() -> list[Partner]:
+    def partner(partner_id: str, **fields: object) -> Partner:
+        return Partner(partner_id=partner_id, name=partner_id, partner_type="consultancy", **fields)
+
+    return [
+        partner("FREE", active_projects=2, max_projects=5, countries=["DE"]),
+        partner("FULL", active_projects=5, max_projects=5, countries=["DE"]),
+        partner("OVER", active_projects=7, max_projects=5, countries=["FR"]),
+        partner("UNKNOWN", active_projects=9, countries=["DE"]),  # no maximum: not full
+        partner("ZERO", active_projects=3, max_projects=0, countries=["DE"]),  # 0: unknown
+        partner("PAUSED", paused_until=TODAY + timedelta(days=30), countries=["DE"]),
+        partner("PAUSE-ENDS-TODAY", paused_until=TODAY, countries=["DE"]),
+        partner("PAUSE-OVER", paused_until=TODAY - timedelta(days=3), countries=["DE"]),
+    ]
+
+
+def test_at_capacity_means_both_counts_known_and_every_slot_taken() -> None:
+    flags = {p.partner_id: at_capacity(p) for p in _capacity_partners()}
+    assert {pid for pid, full in flags.items() if full} == {"FULL", "OVER"}
+
+
+def test_at_capacity_and_paused_partners_are_left_out_and_counted() -> None:
+    columns = _columns(_capacity_partners())
+    result = columns.compile(Deal(description="x"))
+    allowed = {columns.partner_of[r] for r in result.allowed_rows().tolist()}
+    assert allowed == {"FREE", "UNKNOWN", "ZERO", "PAUSE-ENDS-TODAY", "PAUSE-OVER"}
+    assert result.funnel["total"] == 8
+    assert result.funnel["at_capacity"] == 3
+    # the constraints count after capacity: 5 available, all consultancies
+    assert result.funnel["partner_types"] == 5
+    assert result.emptied_by is None
+
+
+def test_the_constraints_count_available_partners_and_capacity_can_empty_the_pool() -> None:
+    columns = _columns(_capacity_partners())
+    result = columns.compile(Deal(description="x", country="FR"))
+    assert result.funnel["at_capacity"] == 3
+    assert result.funnel["country"] == 0  # OVER is the only one serving France
+    # France is served, by a partner with no room: capacity emptied the pool, not the country
+    assert result.emptied_by == "at_capacity"
+    nobody = columns.compile(Deal(description="x", country="JP"))
+    assert nobody.funnel["country"] == 0 and nobody.emptied_by == "country"
+    with_full = columns.compile(Deal(description="x", country="FR", include_at_capacity=True))
+    assert with_full.count == 1 and with_full.emptied_by is None
+
+
+def test_include_at_capacity_brings_them_back() -> None:
+    columns = _columns(_capacity_partners())
+    result = columns.compile(Deal(description="x", include_at_capacity=True))
+    assert result.count == 8
+    assert result.funnel["at_capacity"] == 0
+    assert result.funnel["partner_types"] == 8
+
+
+def test_capacity_applies_to_non_strict_deals_too() -> None:
+    columns = _columns(_capacity_partners())
+    result = columns.compile(Deal(description="x", country="JP", strict=False))
+    assert result.count == 5  # the constraints do not restrict, capacity does
+    assert result.funnel["at_capacity"] == 3
+    assert result.emptied_by is None
+    included = columns.compile(
+        Deal(description="x", country="JP", strict=False, include_at_capacity=True)
+    )
+    assert included.count == 8
+
+
+def test_a_pause_expires_on_its_date_without_a_rebuild() -> None:
+    columns = _columns(_capacity_partners())
+    deal = Deal(description="x")
+    paused_row = columns.row_of["PAUSED"]
+    assert paused_row not in columns.compile(deal).allowed_rows().tolist()
+    later = TODAY + timedelta(days=30)
+    assert paused_row in columns.compile(deal, today=later).allowed_rows().tolist()
+    assert columns.compile(deal, today=later).funnel["at_capacity"] == 2
+    # and before today, the pauses that are over today still held
+    earlier = columns.compile(deal, today=TODAY - timedelta(days=4))
+    assert earlier.funnel["at_capacity"] == 5
+    assert columns.compile(deal).funnel["at_capacity"] == 3  # the cached day is not stuck
+
+
+def test_a_pool_emptied_by_capacity_says_so() -> None:
+    partners = [
+        Partner(partner_id="A", name="a", partner_type="isv", active_projects=4, max_projects=4),
+        Partner(
+            partner_id="B", name="b", partner_type="isv", paused_until=TODAY + timedelta(days=1)
+        ),
+    ]
+    columns = _columns(partners)
+    strict = columns.compile(Deal(description="x", languages=["de"]))
+    assert strict.count == 0
+    assert strict.funnel["at_capacity"] == 2 and strict.funnel["languages"] == 0
+    assert strict.emptied_by == "at_capacity"
+    loose = columns.compile(Deal(description="x", strict=False))
+    assert loose.count == 0 and loose.emptied_by == "at_capacity"
+    assert columns.compile(Deal(description="x", include_at_capacity=True)).count == 2
+
+
+def test_upsert_and_remove_maintain_availability() -> None:
+    free = Partner(partner_id="Z", name="z", partner_type="isv", active_projects=1, max_projects=3)
+    columns = PartnerColumns.from_rows([(3, free)])
+    deal = Deal(description="x")
+    assert columns.compile(deal).count == 1
+    columns.upsert(3, free.model_copy(update={"active_projects": 3}))
+    assert columns.compile(deal).count == 0
+    assert columns.compile(deal).funnel["at_capacity"] == 1
+    columns.upsert(3, free.model_copy(update={"paused_until": TODAY + timedelta(days=9)}))
+    assert columns.compile(deal).count == 0
+    columns.upsert(3, free)  # unpaused, room again
+    assert columns.compile(deal).count == 1
+    # a new row beyond the current capacity, at capacity from the start
+    columns.upsert(5_000, free.model_copy(update={"partner_id": "Y", "active_projects": 3}))
+    result = columns.compile(deal)
+    assert result.funnel == {**result.funnel, "total": 2, "at_capacity": 1}
+    columns.remove(5_000)
+    assert columns.compile(deal).funnel["at_capacity"] == 0
+    assert columns.compile(deal).funnel["total"] == 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,33 @@ def test_wrong_types_name_the_column(store: Store, tmp_path: Path) -> None:
     rows[1]["employees"] = "forty"
     report = ingest(store, "partners", write_csv(tmp_path / "p.csv", rows))
     assert [(p.line, p.column) for p in report.problems] == [(3, "employees")]
+
+
+def test_an_optional_paused_until_column_is_read_as_a_date(store: Store, tmp_path: Path) -> None:
+    rows = partner_rows(3)
+    rows[0]["paused_until"] = "2027-01-31"
+    rows[1]["paused_until"] = ""  # blank: not paused
+    report = ingest(
+        store, "partners", write_csv(tmp_path / "p.csv", rows, [*COLUMNS, "paused_until"])
+    )
+    assert report.committed and report.warnings == []
+    assert store.get_partner("P-0000").paused_until == date(2027, 1, 31)  # type: ignore[union-attr]
+    assert store.get_partner("P-0001").paused_until is None  # type: ignore[union-attr]
+    # read back without validation (the engine's path) it is a date too
+    (_, stored), *_ = next(store.iter_partner_rows())
+    assert stored.paused_until == date(2027, 1, 31)
+
+
+def test_a_bad_paused_until_names_the_row_and_column(store: Store, tmp_path: Path) -> None:
+    rows = partner_rows(3)
+    for row in rows:
+        row["paused_until"] = "2027-01-31"
+    rows[2]["paused_until"] = "31/01/2027"
+    path = write_csv(tmp_path / "p.csv", rows, [*COLUMNS, "paused_until"])
+    report = ingest(store, "partners", path)
+    assert not report.committed and store.count_partners() == 0
+    assert [(p.line, p.column) for p in report.problems] == [(4, "paused_until")]
+    assert "date" in report.problems[0].message
 
 
 def test_over_long_field_is_rejected(store: Store, tmp_path: Path) -> None:

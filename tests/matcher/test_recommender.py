@@ -94,13 +94,14 @@ def test_answer_has_the_contract_shape(store: Store, settings: Settings) -> None
     assert answer["recommendation_id"].startswith("r_")
     assert answer["model_version"] == "neutral"
     assert answer["index_version"] == engine.index.index_version
-    assert set(answer["funnel"]) == {
+    assert list(answer["funnel"]) == [
         "total",
+        "at_capacity",
         "country",
         "languages",
         "certifications",
         "partner_types",
-    }
+    ]
     result = answer["results"][0]
     assert result["partner_id"] == "P-PPM" and result["rank"] == 1
     assert 0 <= result["score"] <= 1
