@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from matcher.embedding.base import FakeEmbedder
+from matcher.embedding.base import Embedder, FakeEmbedder
 from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
 from matcher.engine.filters import coverage
 from matcher.schemas import Deal, Partner
@@ -99,3 +100,88 @@ def test_specialisms_match_the_closest_deal_phrase_above_the_threshold() -> None
     ]
     assert 0.6 <= matches[0].similarity <= 1.0
     assert match_specialisms([], np.zeros((0, 4)), phrases, np.zeros((2, 4)), 0.6) == []
+
+
+HOSPITAL_DEAL = Deal(
+    description=(
+        "Migrate a French hospital group's patient billing to the cloud, "
+        "French-speaking team required"
+    )
+)
+
+
+def test_a_destination_keeps_its_verb() -> None:
+    # "the cloud" alone was the phrase "cloud migration" had to match (0.53 with MiniLM)
+    assert deal_phrases(HOSPITAL_DEAL) == [
+        "Migrate a French hospital group's patient billing",
+        "Migrate to the cloud",
+        "French-speaking team required",
+    ]
+    assert "Move to the cloud" in deal_phrases(Deal(description="Move our ERP to the cloud"))
+    # not an infinitive, nor a clause opened by someone rather than a verb
+    assert deal_phrases(Deal(description="Train staff to use the platform")) == [
+        "Train staff",
+        "use the platform",
+    ]
+    assert deal_phrases(Deal(description="We are moving from Jira to the platform")) == [
+        "We are moving from Jira",
+        "the platform",
+    ]
+
+
+def test_one_word_clauses_stay_with_their_neighbour_instead_of_vanishing() -> None:
+    assert deal_phrases(Deal(description="Training for admins")) == ["Training for admins"]
+    assert deal_phrases(Deal(description="Migration in die Cloud")) == ["Migration in die Cloud"]
+    assert deal_phrases(Deal(description="Projektportfoliomanagement")) == [
+        "Projektportfoliomanagement"
+    ]
+    assert deal_phrases(Deal(description="PPM, SSO and reporting")) == ["PPM", "SSO and reporting"]
+    assert deal_phrases(Deal(description="SSO for 3,000 staff at a bank")) == [
+        "SSO for 3,000 staff",
+        "a bank",
+    ]
+
+
+@pytest.mark.parametrize("threshold", [-1.0, 0.3, 2.0])
+def test_reason_names_what_match_specialisms_matched_and_only_that(threshold: float) -> None:
+    embedder = FakeEmbedder()
+    partner = _partner(specialisms=["cloud migration", "patient-care workflows"])
+    phrases = deal_phrases(HOSPITAL_DEAL)
+    matches = match_specialisms(
+        partner.specialisms,
+        embedder.embed(partner.specialisms),
+        phrases,
+        embedder.embed(phrases),
+        threshold,
+    )
+    reason = explain(HOSPITAL_DEAL, partner, coverage(HOSPITAL_DEAL, partner), matches, None)
+    matched = [m.specialism for m in matches]
+    assert [s for s in partner.specialisms if s in reason.reason] == [
+        s for s in partner.specialisms if s in matched
+    ]
+    assert ("no listed specialism matches" in reason.reason.lower()) == (not matches)
+
+
+@pytest.mark.slow
+def test_the_hospital_cloud_deal_credits_cloud_migration_not_patient_care(
+    real_embedder: Embedder,
+) -> None:
+    """The complaint: "No listed specialism matches the deal" for a partner listing "cloud
+    migration" on a deal to move hospital billing to the cloud."""
+    from matcher.engine.recommender import SPECIALISM_THRESHOLD
+
+    partner = _partner(specialisms=["patient-care workflows", "cloud migration"])
+    phrases = deal_phrases(HOSPITAL_DEAL)
+    matches = match_specialisms(
+        partner.specialisms,
+        real_embedder.embed(partner.specialisms),
+        phrases,
+        real_embedder.embed(phrases),
+        SPECIALISM_THRESHOLD,
+    )
+    assert [(m.specialism, m.deal_phrase) for m in matches] == [
+        ("cloud migration", "Migrate to the cloud")
+    ]
+    reason = explain(HOSPITAL_DEAL, partner, coverage(HOSPITAL_DEAL, partner), matches, None)
+    assert "strong capability match on cloud migration" in reason.reason.lower()
+    assert "patient-care" not in reason.reason and "no listed specialism" not in reason.reason
