@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from functools import reduce
 from operator import or_
 
@@ -30,6 +31,7 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from matcher.engine import FilterResult, PartnerIndex, Recommender
+from matcher.engine.filters import at_capacity
 from matcher.schemas import Deal, PartnerProfile
 
 _RECONSTRUCT_CHUNK = 65_536
@@ -44,6 +46,7 @@ def facet_columns(profile: PartnerProfile) -> list[str]:
         *(f"language={code}" for code in profile.languages),
         *(f"certification={certification.key}" for certification in profile.certifications),
         f"partner_type={profile.partner_type}",
+        *(["full"] if at_capacity(profile) else []),
     ]
 
 
@@ -52,13 +55,15 @@ def facet_table(rows: Iterable[tuple[int, PartnerProfile]]) -> pd.DataFrame:
     value. Built once (streaming the profiles), so filtering a deal never reads them again."""
     row_ids: list[int] = []
     partner_ids: list[str] = []
+    paused: list[date] = []
     members: dict[str, list[int]] = defaultdict(list)
     for position, (row_id, profile) in enumerate(rows):
         row_ids.append(row_id)
         partner_ids.append(profile.partner_id)
+        paused.append(profile.paused_until or date.min)
         for column in facet_columns(profile):
             members[column].append(position)
-    flags: dict[str, object] = {"partner_id": partner_ids}
+    flags: dict[str, object] = {"partner_id": partner_ids, "paused_until": paused}
     for column, positions in sorted(members.items()):
         flags[column] = flag = np.zeros(len(row_ids), dtype=bool)
         flag[positions] = True
@@ -134,16 +139,26 @@ class NaiveRecommender(Recommender):
         """The deal's hard constraints as pandas boolean masks, with the engine's funnel
         semantics: strict restricts, non-strict only counts; exclusions never count."""
         everyone = pd.Series(True, index=self.facets.index)
-        current = everyone
-        funnel = {"total": len(self.facets)}
+        available = ~self._has("full") & (self.facets["paused_until"] <= date.today())
+        if deal.include_at_capacity:
+            available = everyone
+        funnel = {"total": len(self.facets), "at_capacity": int((~available).sum())}
         emptied_by: str | None = None
+        current, ignoring_capacity = available, everyone
         for name, masks in self._steps(deal).items():
             for mask in masks:
                 current = current & mask
+                ignoring_capacity = ignoring_capacity & mask
             funnel[name] = int(current.sum())
             if funnel[name] == 0 and emptied_by is None and funnel["total"] > 0:
                 emptied_by = name
-        allowed = current if deal.strict else everyone
+        if funnel["total"] > 0 and funnel["at_capacity"] == funnel["total"]:
+            emptied_by = "at_capacity"
+        elif not deal.strict:
+            emptied_by = None
+        elif emptied_by is not None and funnel["at_capacity"] and ignoring_capacity.any():
+            emptied_by = "at_capacity"
+        allowed = current if deal.strict else available
         if deal.exclude:
             allowed = allowed & ~self.facets["partner_id"].isin(deal.exclude)
         bits = np.zeros(len(self.vectors), dtype=bool)
@@ -151,7 +166,7 @@ class NaiveRecommender(Recommender):
         return FilterResult(
             allowed=np.packbits(bits, bitorder="little"),
             funnel=funnel,
-            emptied_by=emptied_by if deal.strict else None,
+            emptied_by=emptied_by,
         )
 
     def semantic_search(
