@@ -310,7 +310,11 @@ function card(partner, recommendationId) {
         {},
         el("span", { class: "rank" }, `#${partner.rank}`),
         el("h3", { id: nameId }, partner.name),
-        el("span", { class: "score", title: "Match score" }, `${Math.round(partner.score * 100)}%`),
+        el(
+          "span",
+          { class: "score", title: "Match score for ordering this list (0–1), not a win probability" },
+          `match ${partner.score.toFixed(2)}`,
+        ),
       ),
       el(
         "p",

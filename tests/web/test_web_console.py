@@ -33,7 +33,7 @@ def test_a_deal_gives_ranked_cards_with_four_cs_evidence_and_profile(
     assert cards.count() == 10
     first = cards.first
     expect(first.locator(".rank")).to_have_text("#1")
-    expect(first.locator(".score")).to_have_text(re.compile(r"^\d{1,3}%$"))
+    expect(first.locator(".score")).to_have_text(re.compile(r"^match [01]\.\d\d$"))
     assert first.locator(".four-cs .bar").count() == 4
     expect(first.locator(".chip", has_text="language")).to_contain_text("de")
     expect(first.locator(".reason")).not_to_be_empty()
