@@ -38,6 +38,8 @@ let industryLabels = {};
 // after each answer to the keys it still reports, so a key the new text no longer reads goes.
 let ignoreRead = new Set();
 let requestNumber = 0;
+// Set by "include partners at capacity" on an answer emptied by capacity; the next brief resets it.
+let includeAtCapacity = false;
 
 async function init() {
   try {
@@ -82,6 +84,7 @@ function dealFromForm() {
   const topK = String(data.get("top_k") || "").trim();
   if (topK) deal.top_k = Number(topK);
   if (ignoreRead.size) deal.ignore_read = [...ignoreRead];
+  if (includeAtCapacity) deal.include_at_capacity = true;
   return deal;
 }
 
@@ -365,13 +368,19 @@ function renderEmpty(answer) {
   const emptiedBy = answer.emptied_by;
   const total = answer.funnel.total || 0;
   const funnel = el("ol", { class: "funnel", "aria-label": "Partners left after each hard filter" });
-  for (const [step, count] of Object.entries(answer.funnel)) {
+  for (const [step, reported] of Object.entries(answer.funnel)) {
+    // `at_capacity` counts the partners left out; the bar shows those still available
+    const count = step === "at_capacity" ? total - reported : reported;
     const width = total ? (100 * count) / total : 0;
     funnel.append(
       el(
         "li",
         { class: step === emptiedBy ? "emptied" : null },
-        el("span", {}, step === "total" ? "All partners" : humanise(step)),
+        el(
+          "span",
+          {},
+          step === "total" ? "All partners" : step === "at_capacity" ? "Free to take a project" : humanise(step),
+        ),
         el("span", { class: "bar", "aria-hidden": "true" }, el("span", { style: `width: ${width}%` })),
         el("span", { class: "count" }, count),
       ),
@@ -383,7 +392,15 @@ function renderEmpty(answer) {
   const readKeys = (answer.read_from_description?.entries || [])
     .filter((entry) => entry.kind === readKind && entry.applied === "constraint")
     .map((entry) => entry.key);
-  if (readKeys.length) {
+  if (emptiedBy === "at_capacity") {
+    relax.append(
+      el(
+        "button",
+        { type: "button", class: "secondary", onclick: () => includeFullPartners() },
+        "Search again including partners at capacity or paused",
+      ),
+    );
+  } else if (readKeys.length) {
     relax.append(
       el(
         "button",
@@ -409,9 +426,12 @@ function renderEmpty(answer) {
       ),
     );
   }
-  const why = emptiedBy
-    ? `No partner is left after the ${humanise(emptiedBy).toLowerCase()} constraint.`
-    : "No partner matched this deal. Try a broader description.";
+  const why =
+    emptiedBy === "at_capacity"
+      ? "Every partner that fits is at capacity or paused."
+      : emptiedBy
+        ? `No partner is left after the ${humanise(emptiedBy).toLowerCase()} constraint.`
+        : "No partner matched this deal. Try a broader description.";
   results.replaceChildren(
     ...preamble(answer),
     el("p", { class: "message info", id: "empty-reason" }, why),
@@ -435,6 +455,11 @@ function dropConstraint(constraint) {
   search();
 }
 
+function includeFullPartners() {
+  includeAtCapacity = true;
+  search();
+}
+
 function relaxStrict() {
   form.elements.strict.checked = false;
   search();
@@ -442,6 +467,7 @@ function relaxStrict() {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  includeAtCapacity = false;
   search();
 });
 init();
