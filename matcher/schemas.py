@@ -30,6 +30,7 @@ MAX_NAME_CHARS = 200
 MAX_TAG_CHARS = 200
 MAX_LIST_ITEMS = 200
 PARTNER_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PARTNER_ID = re.compile(PARTNER_ID_RE)
 
 
@@ -138,31 +139,56 @@ Text = Annotated[
 
 
 class Certification(BaseModel):
-    """A vendor certification a partner holds: display name, normalised key, certified holders."""
+    """A vendor certification a partner holds: display name, normalised key, certified holders
+    and, when it lapses, the day it expires (an expired one satisfies no requirement)."""
 
     model_config = ConfigDict(frozen=True)
 
     name: str = Field(min_length=1, max_length=MAX_TAG_CHARS)
     key: str
     holders: int | None = Field(default=None, ge=0)
+    expires_on: date | None = None
 
     @classmethod
     def parse(cls, value: Any) -> Certification:
-        """Read ``"Name"``, ``"Name:holders"`` or a mapping ``{"name": ..., "holders": ...}``."""
+        """Read ``"Name"``, ``"Name:holders"``, ``"Name:holders:YYYY-MM-DD"``,
+        ``"Name::YYYY-MM-DD"`` or a mapping ``{"name", "holders", "expires_on"}``."""
         if isinstance(value, Certification):
             return value
+        expires: Any = None
         if isinstance(value, dict):
             name, holders = str(value.get("name", "")), value.get("holders")
+            expires = value.get("expires_on")
         elif not isinstance(value, str):
-            raise ValueError("a certification is a name, 'name:holders' or {name, holders}")
+            raise ValueError(
+                "a certification is a name, 'name:holders', 'name:holders:YYYY-MM-DD' or "
+                "{name, holders, expires_on}"
+            )
         else:
-            name, separator, count = str(value).rpartition(":")
-            if not separator or not count.strip().isdigit():
-                name, holders = str(value), None
-            else:
-                holders = int(count)
+            name, holders = str(value), None
+            head, separator, last = name.rpartition(":")
+            if separator and _DATE.fullmatch(last.strip()):
+                name, expires = head, last.strip()
+                head, separator, last = name.rpartition(":")
+                if separator and (not last.strip() or last.strip().isdigit()):
+                    name, holders = head, int(last) if last.strip() else None
+            elif separator and last.strip().isdigit():
+                name, holders = head, int(last)
+        if isinstance(expires, str):
+            try:
+                expires = date.fromisoformat(expires.strip())
+            except ValueError:
+                raise ValueError(
+                    f"certification expiry {expires!r} is not a YYYY-MM-DD date"
+                ) from None
         name = " ".join(name.split())
-        return cls(name=name, key=taxonomy.certification_key(name), holders=holders)
+        return cls(
+            name=name, key=taxonomy.certification_key(name), holders=holders, expires_on=expires
+        )
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the certification still counts on ``day`` (it counts on its expiry day)."""
+        return self.expires_on is None or day <= self.expires_on
 
 
 def _parse_certifications(value: Any) -> Any:
@@ -328,7 +354,14 @@ class PartnerProfile(BaseModel):
         """
         fields = dict(profile)
         fields["certifications"] = [
-            Certification.model_construct(**certification)
+            Certification.model_construct(
+                **{
+                    **certification,
+                    "expires_on": date.fromisoformat(certification["expires_on"])
+                    if certification.get("expires_on")
+                    else None,
+                }
+            )
             for certification in fields.get("certifications", ())
         ]
         for name in ("last_active", "paused_until"):

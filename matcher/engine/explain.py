@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pycountry
@@ -193,6 +194,15 @@ def explain(
             )
         else:
             clauses.append(f"holds {held} of {wanted} required certifications")
+        today = date.today()
+        lapsed = [
+            f"{certification.name} expired {certification.expires_on.isoformat()}"
+            for certification in partner.certifications
+            if certification.key in deal.certification_keys
+            and certification.expires_on is not None
+            and not certification.valid_on(today)
+        ]
+        missing.extend(lapsed)
 
     if deal.country:
         name = _country_name(deal.country)

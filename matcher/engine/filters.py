@@ -19,6 +19,7 @@ expires on its date without a rebuild.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,7 +53,11 @@ def _facet_values(profile: PartnerProfile) -> list[tuple[str, str]]:
     pairs = [
         *(("country", value) for value in profile.countries),
         *(("language", value) for value in profile.languages),
-        *{("certification", certification.key) for certification in profile.certifications},
+        *{
+            ("certification", certification.key)
+            for certification in profile.certifications
+            if certification.valid_on(date.today())
+        },
         ("partner_type", profile.partner_type),
         *(("industry", value) for value in profile.industries),
         *(("segment", value) for value in profile.segments),
@@ -123,6 +128,10 @@ class PartnerColumns:
         self.partner_of: dict[int, str] = {}
         # a name per certification key, for "closest known" hints (a few hundred, not per row)
         self.certification_names: dict[str, str] = {}
+        # (day after expiry, row, key) of held certifications that will lapse: a day-ordered
+        # heap, so a certification stops counting the day after it expires without a rebuild
+        self._expiries: list[tuple[int, int, str]] = []
+        self._lapses: dict[tuple[int, str], int] = {}  # the current lapse day per (row, key)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, PartnerProfile]]) -> PartnerColumns:
@@ -136,6 +145,7 @@ class PartnerColumns:
             for key in _facet_values(profile):
                 members.setdefault(key, []).append(row_id)
             columns._name_certifications(profile)
+            columns._remember_expiries(row_id, profile)
             columns.row_of[profile.partner_id] = row_id
             columns.partner_of[row_id] = profile.partner_id
             headroom[row_id] = _headroom(profile)
@@ -156,6 +166,27 @@ class PartnerColumns:
     def _name_certifications(self, profile: PartnerProfile) -> None:
         for certification in profile.certifications:
             self.certification_names.setdefault(certification.key, certification.name)
+
+    def _remember_expiries(self, row_id: int, profile: PartnerProfile) -> None:
+        today = date.today()
+        for certification in profile.certifications:
+            if certification.expires_on is not None and certification.valid_on(today):
+                lapse = certification.expires_on.toordinal() + 1
+                heapq.heappush(self._expiries, (lapse, row_id, certification.key))
+                self._lapses[(row_id, certification.key)] = lapse
+
+    def expire_certifications(self, today: date | None = None) -> None:
+        """Clear the bits of certifications that have lapsed by ``today`` (cheap when none
+        has: one comparison). A partner re-upserted since keeps only what it now holds."""
+        day = (today or date.today()).toordinal()
+        while self._expiries and self._expiries[0][0] <= day:
+            lapse, row_id, key = heapq.heappop(self._expiries)
+            if self._lapses.get((row_id, key)) != lapse:
+                continue  # renewed, dropped or the partner replaced since
+            del self._lapses[(row_id, key)]
+            bitmap = self._bitmaps.get(("certification", key))
+            if bitmap is not None and row_id in self.partner_of:
+                self._set(bitmap, row_id, False)
 
     def unknown_certifications(self, deal: Deal) -> dict[str, list[str]]:
         """The deal's certifications no live partner holds, each with the closest names
@@ -215,6 +246,9 @@ class PartnerColumns:
         self.paused_day[row_id] = _paused_day(profile)
         self._generation += 1
         self._name_certifications(profile)
+        if self._lapses:
+            self._lapses = {k: v for k, v in self._lapses.items() if k[0] != row_id}
+        self._remember_expiries(row_id, profile)
         self.headroom[row_id] = _headroom(profile)
         self.row_of[profile.partner_id] = row_id
         self.partner_of[row_id] = profile.partner_id
@@ -316,6 +350,7 @@ class PartnerColumns:
         exist but none is available), else the first constraint whose count fell to 0 (strict
         deals only: otherwise the constraints restrict nothing).
         """
+        self.expire_certifications(today)
         strict = deal.strict if apply_constraints is None else apply_constraints
         total = _count(self.alive)
         available = self.alive.copy()
@@ -364,8 +399,11 @@ class Coverage:
 def coverage(deal: Deal, profile: PartnerProfile) -> Coverage:
     """Which of the deal's languages, certifications, country and partner types a partner meets."""
     languages = [code for code in deal.languages if code in profile.languages]
+    today = date.today()
     partner_keys = {
-        certification.key: certification.name for certification in profile.certifications
+        certification.key: certification.name
+        for certification in profile.certifications
+        if certification.valid_on(today)
     }
     wanted = list(dict.fromkeys(deal.certification_keys))
     certifications = [partner_keys[key] for key in wanted if key in partner_keys]

@@ -139,7 +139,7 @@ class FourCsAssessor:
         today = reference_date or self.reference_date or date.today()
         criteria = (
             *self._capacity(partner),
-            *self._capability(partner, target, history, has_history),
+            *self._capability(partner, target, history, has_history, today),
             *self._commitment(partner, today),
             *self._customer_fit(partner, target),
         )
@@ -261,11 +261,13 @@ class FourCsAssessor:
         target: Deal | None,
         history: PerformanceHistory | None,
         has_history: bool,
+        today: date,
     ) -> list[Criterion]:
         weight = self.config.criteria["capability"]
         scales = self.config.scales
         out: list[Criterion] = []
-        held = partner.certifications
+        # an expired certification is no capability any more
+        held = [c for c in partner.certifications if c.valid_on(today)]
         required = target.certification_keys if target is not None else []
         if required:
             keys = {certification.key for certification in held}

@@ -341,3 +341,60 @@ def test_upsert_and_remove_maintain_availability() -> None:
     columns.remove(5_000)
     assert columns.compile(deal).funnel["at_capacity"] == 0
     assert columns.compile(deal).funnel["total"] == 1
+
+
+def _certified(partner_id: str, certification: str) -> Partner:
+    return Partner(
+        partner_id=partner_id,
+        name=partner_id,
+        partner_type="reseller",
+        description="crm rollout",
+        certifications=[certification],
+    )
+
+
+def test_an_expired_certification_meets_no_requirement_and_says_so() -> None:
+    today = date.today()
+    past, future = today - timedelta(days=1), today + timedelta(days=30)
+    rows = [
+        (0, _certified("P-OLD", f"Cloud Pro:3:{past.isoformat()}")),
+        (1, _certified("P-NEW", f"Cloud Pro:2:{future.isoformat()}")),
+        (2, _certified("P-FOREVER", "Cloud Pro")),
+    ]
+    columns = PartnerColumns.from_rows(rows)
+    deal = Deal(description="crm", certifications=["Cloud Pro"])
+    assert columns.compile(deal).funnel["certifications"] == 2
+    # the day after its expiry the second one lapses too, without a rebuild
+    later = columns.compile(deal, today=future + timedelta(days=1))
+    assert later.funnel["certifications"] == 1
+    assert columns.row_ids(later.allowed).tolist() == [2]
+    # renewed by an upsert, it counts again (the lapse of the old date does not clear it)
+    columns.upsert(1, _certified("P-NEW", "Cloud Pro:2:2099-01-01"))
+    assert columns.compile(deal, today=future + timedelta(days=2)).funnel["certifications"] == 2
+    old = rows[0][1]
+    assert coverage(deal, old).certifications == []
+    assert old.certifications[0].expires_on == past and old.certifications[0].holders == 3
+
+
+def test_the_reason_names_an_expired_required_certification() -> None:
+    from matcher.engine.explain import explain
+
+    past = date.today() - timedelta(days=10)
+    partner = _certified("P-OLD", f"Cloud Pro:3:{past.isoformat()}")
+    deal = Deal(description="crm", certifications=["Cloud Pro"], strict=False)
+    explanation = explain(deal, partner, coverage(deal, partner), [], None)
+    assert "lacks the required certification" in explanation.reason.lower()
+    assert f"Cloud Pro expired {past.isoformat()}" in explanation.reason
+
+
+def test_a_bad_expiry_date_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="certification expiry '2025-13-01'"):
+        _certified("P-X", "Cloud Pro:3:2025-13-01")
+
+
+def test_certification_expiry_survives_the_store(store: Store) -> None:
+    store.upsert_partners([_certified("P-OLD", "Cloud Pro:3:2025-01-01")])
+    stored = store.get_partner("P-OLD")
+    assert stored is not None
+    assert stored.certifications[0].expires_on == date(2025, 1, 1)
+    assert not stored.certifications[0].valid_on(date(2025, 1, 2))
