@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         description="Results whose match scores are within this of each other are near-ties "
         "and rotate by exposure (least shown first) instead of always going to the same "
         "partner; 0 turns rotation off. 0.05 cut the hand-weighted ranking's top-5 % share "
-        "of slots from 0.234 to 0.167 with nDCG@10 0.567 -> 0.573 (bench/results/ranking.md).",
+        "of slots from 0.251 to 0.181 with nDCG@10 0.535 -> 0.539 (bench/results/ranking.md).",
     )
     recommend_candidates: int = Field(
         default=100, gt=0, le=2_000, description="Candidates fetched per retriever per deal."

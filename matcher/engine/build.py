@@ -62,6 +62,7 @@ def assemble_engine(
         lexical = LexicalIndex.from_texts(texts)
     outcomes_loaded = store.count_outcomes() > 0
     ranker = load_ranker(settings, RANKER_FEATURES)
+    served = store.served_recommendations()  # read once: the evidence and the exposure ledger
     engine = Recommender(
         store=store,
         embedder=embedder,
@@ -75,8 +76,8 @@ def assemble_engine(
         industry_wins=store.won_deals_by_industry() if outcomes_loaded else None,
         candidates=settings.recommend_candidates,
         ranker=ranker,
-        evidence=evidence_from_store(store) if ranker is not None else None,
-        exposure=ExposureLedger(served_ranks(store.served_recommendations())),
+        evidence=evidence_from_store(store, served) if ranker is not None else None,
+        exposure=ExposureLedger(served_ranks(served)),
         tie_tolerance=settings.exposure_tolerance,
     )
     engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)

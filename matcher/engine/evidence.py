@@ -16,9 +16,8 @@ features it was trained on.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
@@ -83,10 +82,9 @@ def partner_evidence(
     outcomes: pd.DataFrame,
     feedback: pd.DataFrame,
     served: Mapping[str, int],
-    before: date | None = None,
 ) -> PartnerEvidence:
-    """The evidence from outcomes and feedback events, counting only what happened strictly
-    before ``before`` (all of it by default).
+    """The evidence from outcomes and feedback events (training passes only the history it
+    may see, serving everything on record).
 
     Args:
         outcomes: the store's outcomes frame (``partner_id``, ``role``, ``won``, ``closed_on``).
@@ -96,8 +94,7 @@ def partner_evidence(
         served: how many served recommendations listed each partner (the denominator of the
             feedback shares).
     """
-    feedback = _before(feedback, "created_at", before)
-    outcomes = _before(_with_reported(outcomes, feedback), "closed_on", before)
+    outcomes = _with_reported(outcomes, feedback)
     won = outcomes["won"].astype(bool) if len(outcomes) else pd.Series(dtype=bool)
     population = float(won.mean()) if len(won) else 0.5
     per_partner: dict[str, dict[str, float]] = {}
@@ -142,30 +139,19 @@ def partner_evidence(
     return PartnerEvidence(values, population, denominators)
 
 
-def evidence_from_store(store: Store, before: date | None = None) -> PartnerEvidence:
-    """The evidence of every partner from the store's outcomes, feedback and served log."""
-    records = store.served_recommendations()
-    return partner_evidence(
-        store.outcomes_frame(), store.feedback_frame(), served_counts(records, before), before
-    )
+def evidence_from_store(
+    store: Store, served: Sequence[Mapping[str, object]] | None = None
+) -> PartnerEvidence:
+    """The evidence of every partner from the store's outcomes, feedback and served log
+    (``served``: :meth:`Store.served_recommendations` when the caller has read it already)."""
+    records = store.served_recommendations() if served is None else served
+    return partner_evidence(store.outcomes_frame(), store.feedback_frame(), served_counts(records))
 
 
-def served_counts(
-    records: Iterable[Mapping[str, object]],
-    before: date | None = None,
-) -> Counter[str]:
+def served_counts(records: Iterable[Mapping[str, object]]) -> Counter[str]:
     """How many served recommendations (:meth:`Store.served_recommendations`) listed each
-    partner, counting only those served before ``before`` (all by default)."""
-    limit = datetime.combine(before, datetime.min.time(), UTC) if before is not None else None
-    counts: Counter[str] = Counter()
-    for record in records:
-        created = record.get("created_at")
-        if limit is not None and isinstance(created, datetime) and _aware(created) >= limit:
-            continue
-        results = record.get("results")
-        if isinstance(results, list):
-            counts.update(str(r["partner_id"]) for r in results if isinstance(r, Mapping))
-    return counts
+    partner."""
+    return Counter(partner_id for partner_id, _ in served_ranks(records))
 
 
 def served_ranks(records: Iterable[Mapping[str, object]]) -> Iterator[tuple[str, int]]:
@@ -177,11 +163,6 @@ def served_ranks(records: Iterable[Mapping[str, object]]) -> Iterator[tuple[str,
             for rank, result in enumerate(results, 1):
                 if isinstance(result, Mapping):
                     yield str(result["partner_id"]), rank
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back naive; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _with_reported(outcomes: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
@@ -209,10 +190,3 @@ def _with_reported(outcomes: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFra
         }
     )
     return pd.concat([outcomes, extra], ignore_index=True) if len(outcomes) else extra
-
-
-def _before(frame: pd.DataFrame, column: str, before: date | None) -> pd.DataFrame:
-    if before is None or frame.empty:
-        return frame
-    moments = pd.to_datetime(frame[column], utc=True)
-    return frame[moments < pd.Timestamp(before, tz="UTC")]

@@ -122,8 +122,3 @@ def concentration(counts: Mapping[str, int], partners: int) -> dict[str, float]:
         "gini": round(gini, 4),
         "slots": total,
     }
-
-
-def deal_key(parts: Iterable[object]) -> str:
-    """A stable key of a deal's content (what rotation hashes with the partner)."""
-    return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=8).hexdigest()

@@ -42,7 +42,7 @@ _FACETS: tuple[str, ...] = ("country", "language", "certification", "partner_typ
 _GROWTH = 1.5
 
 
-def _facet_values(profile: PartnerProfile) -> list[tuple[str, str]]:
+def _facet_values(profile: PartnerProfile, today: date) -> list[tuple[str, str]]:
     """The distinct (facet, value) pairs a partner has; ``known`` names the list fields it
     filled in, so that a ranking signal can tell "not this industry" from "industries unknown"."""
     filled = {
@@ -56,7 +56,7 @@ def _facet_values(profile: PartnerProfile) -> list[tuple[str, str]]:
         *{
             ("certification", certification.key)
             for certification in profile.certifications
-            if certification.valid_on(date.today())
+            if certification.valid_on(today)
         },
         ("partner_type", profile.partner_type),
         *(("industry", value) for value in profile.industries),
@@ -141,11 +141,12 @@ class PartnerColumns:
         headroom: dict[int, float] = {}
         full: list[int] = []
         paused: dict[int, int] = {}
+        today = date.today()
         for row_id, profile in rows:
-            for key in _facet_values(profile):
+            for key in _facet_values(profile, today):
                 members.setdefault(key, []).append(row_id)
             columns._name_certifications(profile)
-            columns._remember_expiries(row_id, profile)
+            columns._remember_expiries(row_id, profile, today)
             columns.row_of[profile.partner_id] = row_id
             columns.partner_of[row_id] = profile.partner_id
             headroom[row_id] = _headroom(profile)
@@ -167,8 +168,7 @@ class PartnerColumns:
         for certification in profile.certifications:
             self.certification_names.setdefault(certification.key, certification.name)
 
-    def _remember_expiries(self, row_id: int, profile: PartnerProfile) -> None:
-        today = date.today()
+    def _remember_expiries(self, row_id: int, profile: PartnerProfile, today: date) -> None:
         for certification in profile.certifications:
             if certification.expires_on is not None and certification.valid_on(today):
                 lapse = certification.expires_on.toordinal() + 1
@@ -237,7 +237,8 @@ class PartnerColumns:
         """Record (or replace) one partner's facet values."""
         self.remove(row_id)
         self._ensure(row_id)
-        for key in _facet_values(profile):
+        today = date.today()
+        for key in _facet_values(profile, today):
             if key not in self._bitmaps:
                 self._bitmaps[key] = np.zeros(self._bytes, dtype=np.uint8)
             self._set(self._bitmaps[key], row_id, True)
@@ -248,7 +249,7 @@ class PartnerColumns:
         self._name_certifications(profile)
         if self._lapses:
             self._lapses = {k: v for k, v in self._lapses.items() if k[0] != row_id}
-        self._remember_expiries(row_id, profile)
+        self._remember_expiries(row_id, profile, today)
         self.headroom[row_id] = _headroom(profile)
         self.row_of[profile.partner_id] = row_id
         self.partner_of[row_id] = profile.partner_id

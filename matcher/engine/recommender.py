@@ -32,7 +32,7 @@ from matcher.embedding.base import Embedder, deal_text
 from matcher.embedding.cache import embed_partners, embed_texts_cached
 from matcher.engine.evidence import EVIDENCE_FEATURES, PartnerEvidence
 from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
-from matcher.engine.exposure import ExposureLedger, deal_key, rotate_near_ties
+from matcher.engine.exposure import ExposureLedger, rotate_near_ties
 from matcher.engine.filters import FilterResult, PartnerColumns, coverage
 from matcher.engine.index import IndexManifest, PartnerIndex
 from matcher.engine.justify import edge_over, edge_sentence
@@ -421,7 +421,7 @@ class Recommender:
             [c.partner.partner_id for c in rerank],
             self.tie_tolerance,
             self.exposure,
-            deal_key([deal.model_dump_json(exclude={"top_k", "exclude"})]),
+            deal.model_dump_json(exclude={"top_k", "exclude"}),
         )
         for candidate, run in zip(rerank, runs, strict=True):
             candidate.tie_run = run

@@ -3,7 +3,7 @@ why a result is above the next, and fair exposure."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -74,7 +74,7 @@ def test_rejections_count_by_reason_as_shares_of_the_times_served() -> None:
     assert evidence.without_one("p", "rejected_expertise") == pytest.approx(2 / 20)
 
 
-def test_outcomes_reported_as_feedback_count_and_only_the_past_is_evidence() -> None:
+def test_outcomes_reported_as_feedback_count_as_outcomes() -> None:
     feedback = pd.DataFrame(
         [
             {
@@ -89,19 +89,24 @@ def test_outcomes_reported_as_feedback_count_and_only_the_past_is_evidence() -> 
         ]
     )
     outcomes = _outcomes([("p", "sourced", True, "2026-01-01")] * 5)
-    now = partner_evidence(outcomes, feedback, {})
-    before = partner_evidence(outcomes, feedback, {}, before=date(2026, 5, 1))
-    assert _feature(now, "p", "win_rate") < _feature(before, "p", "win_rate")
-    assert _feature(now, "p", "outcomes") == pytest.approx(np.log1p(25))
+    with_reported = partner_evidence(outcomes, feedback, {})
+    without = partner_evidence(outcomes, feedback.iloc[0:0], {})
+    assert _feature(with_reported, "p", "win_rate") < _feature(without, "p", "win_rate")
+    assert _feature(with_reported, "p", "outcomes") == pytest.approx(np.log1p(25))
+    # a reported outcome the outcomes table already holds is not counted twice
+    again = feedback.assign(deal_id="D0")
+    assert _feature(partner_evidence(outcomes, again.iloc[:1], {}), "p", "outcomes") == (
+        pytest.approx(np.log1p(5))
+    )
 
 
-def test_served_counts_count_each_listing_before_the_cut() -> None:
+def test_served_counts_count_each_listing() -> None:
     records = [
         {"created_at": datetime(2026, 1, 1), "results": [{"partner_id": "a"}, {"partner_id": "b"}]},
         {"created_at": datetime(2026, 3, 1, tzinfo=UTC), "results": [{"partner_id": "a"}]},
     ]
     assert served_counts(records) == {"a": 2, "b": 1}
-    assert served_counts(records, before=date(2026, 2, 1)) == {"a": 1, "b": 1}
+    assert served_counts([{"results": None}, {}]) == {}
 
 
 def test_the_edge_names_the_largest_differences_that_agree_with_their_labels() -> None:
