@@ -18,6 +18,8 @@ from prometheus_client import CollectorRegistry
 from api.collectors import ExposureCollector
 from api.errors import install_error_handlers
 from api.limits import TokenBucket
+from api.mcp import Backends
+from api.mcp.http import mount_mcp
 from api.middleware import BodyLimit, Metrics, WidgetCors
 from api.routes import health, pages, v1_router
 from matcher.embedding import Embedder, get_embedder
@@ -63,7 +65,8 @@ def create_app(
             threading.Thread(target=service.start, name="partnermatch-load", daemon=True).start()
         else:
             service.start()
-        yield
+        async with app.state.mcp_lifespan:
+            yield
 
     app = FastAPI(title="partnermatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -82,4 +85,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(v1_router)
     app.include_router(pages.router)
+    app.state.mcp_lifespan = mount_mcp(app, Backends(store, service, app.state.recruiting))
     return app

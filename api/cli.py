@@ -16,3 +16,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the HTTP API (and, later, the web pages) with uvicorn."""
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+
+    @app.command()
+    def mcp() -> None:
+        """Serve the MCP tools over stdio for a local agent (key in PARTNERMATCH_API_KEY)."""
+        # Imported here so that the other commands do not pay for loading the MCP SDK.
+        from api.mcp.stdio import McpKeyError, serve_stdio
+        from matcher.settings import get_settings
+
+        try:
+            serve_stdio(get_settings())
+        except McpKeyError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from None

@@ -68,22 +68,28 @@ def current_key(
 CurrentKey = Annotated[ApiKey, Depends(current_key)]
 
 
+def check_role(key: ApiKey, roles: tuple[str, ...]) -> ApiKey:
+    """``key`` if its role is one of ``roles``, else a 403 problem; REST and MCP share it."""
+    if key.role not in roles:
+        allowed = ", ".join(roles)
+        raise Problem(403, f"a {key.role} key may not use this endpoint; allowed: {allowed}")
+    return key
+
+
 def allow(*roles: str) -> Callable[[ApiKey], ApiKey]:
     """A dependency admitting only keys with one of ``roles`` (403 otherwise)."""
 
     def check(key: CurrentKey) -> ApiKey:
-        if key.role not in roles:
-            raise Problem(
-                403, f"a {key.role} key may not use this endpoint; allowed: {', '.join(roles)}"
-            )
-        return key
+        return check_role(key, roles)
 
     return check
 
 
 INTERNAL = ("admin", "seller", "recruiter")
+SELLER = ("admin", "seller")
+RECRUITER = ("admin", "recruiter")
 AdminKey = Annotated[ApiKey, Depends(allow("admin"))]
-SellerKey = Annotated[ApiKey, Depends(allow("admin", "seller"))]
-RecruiterKey = Annotated[ApiKey, Depends(allow("admin", "recruiter"))]
+SellerKey = Annotated[ApiKey, Depends(allow(*SELLER))]
+RecruiterKey = Annotated[ApiKey, Depends(allow(*RECRUITER))]
 InternalKey = Annotated[ApiKey, Depends(allow(*INTERNAL))]
 WidgetKey = Annotated[ApiKey, Depends(allow("widget"))]

@@ -1,0 +1,200 @@
+"""The MCP tools end to end with the SDK's own client: over HTTP at ``/mcp`` on a real uvicorn
+server, and over stdio against ``partnermatch mcp`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+import uvicorn
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from api.app import create_app
+from matcher import keys
+from matcher.audit import get_recommendation
+from matcher.embedding.base import FakeEmbedder
+from matcher.ingest import ingest
+from matcher.ipp.matrix import MatrixScorer
+from matcher.settings import Settings
+from matcher.store import Store
+from tests.api.conftest import REPO, SAMPLE
+from tests.api.test_server import free_port
+
+DEAL = {
+    "description": "Roll out portfolio management for a German manufacturer",
+    "country": "DE",
+    "languages": ["de"],
+    "top_k": 5,
+}
+TOOLS = {
+    "recommend_partners",
+    "explain_recommendation",
+    "score_prospect",
+    "record_feedback",
+    "get_partner",
+    "get_scorecard",
+}
+
+
+class Served:
+    """A uvicorn server in a thread over the sample ecosystem, with one key per role."""
+
+    def __init__(self, home: Path) -> None:
+        # Exposure rotation off: otherwise the REST call's own exposure reorders near-ties.
+        settings = Settings(home=home, exposure_tolerance=0)
+        self.app = create_app(
+            settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
+        )
+        ingest(self.app.state.store, "partners", SAMPLE / "partners.csv")
+        ingest(self.app.state.store, "outcomes", SAMPLE / "outcomes.csv")
+        self.keys = {role: keys.create_key(self.app.state.store, role)[1] for role in keys.ROLES}
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.1)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    def client(self, role: str | None) -> Client:
+        """An MCP client over streamable HTTP sending ``role``'s key (none for ``None``)."""
+        headers = {"Authorization": f"Bearer {self.keys[role]}"} if role else {}
+        http = httpx2.AsyncClient(headers=headers, timeout=30)
+        return Client(streamable_http_client(f"{self.url}/mcp", http_client=http))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with Served(tmp_path_factory.mktemp("home")) as running:
+        yield running
+
+
+def payload(result: Any) -> Any:
+    """A tool result's JSON (the text block the SDK sends alongside structured content)."""
+    assert not result.is_error, result.content
+    return json.loads(result.content[0].text)
+
+
+def error_text(result: Any) -> str:
+    assert result.is_error
+    return str(result.content[0].text)
+
+
+@pytest.mark.anyio
+async def test_http_tools_match_rest_and_are_audited(served: Served) -> None:
+    rest = httpx.post(
+        f"{served.url}/v1/recommendations",
+        json=DEAL,
+        headers={"Authorization": f"Bearer {served.keys['seller']}"},
+        timeout=30,
+    )
+    assert rest.status_code == 200, rest.text
+    async with served.client("seller") as client:
+        listed = await client.list_tools()
+        assert {tool.name for tool in listed.tools} == TOOLS
+        schema = next(t for t in listed.tools if t.name == "recommend_partners").input_schema
+        assert "deal" in schema["properties"]
+        answer = payload(await client.call_tool("recommend_partners", {"deal": DEAL}))
+    top = [r["partner_id"] for r in answer["results"]]
+    assert top and top == [r["partner_id"] for r in rest.json()["results"]]
+    record = get_recommendation(served.app.state.store, answer["recommendation_id"])
+    assert record is not None and record["channel"] == "mcp"
+    assert [r["partner_id"] for r in record["results"]] == top
+
+    async with served.client("seller") as client:
+        explained = payload(
+            await client.call_tool(
+                "explain_recommendation",
+                {"recommendation_id": answer["recommendation_id"], "partner_id": top[0]},
+            )
+        )
+        assert explained["result"]["rank"] == 1 and explained["request"]["country"] == "DE"
+        feedback = payload(
+            await client.call_tool(
+                "record_feedback",
+                {
+                    "feedback": {
+                        "kind": "accepted",
+                        "recommendation_id": answer["recommendation_id"],
+                        "partner_id": top[0],
+                    }
+                },
+            )
+        )
+        assert feedback["feedback_id"] >= 1
+        card = payload(await client.call_tool("get_scorecard", {"partner_id": top[0]}))
+        assert card["partner_id"] == top[0] and "quarters" in card
+
+
+@pytest.mark.anyio
+async def test_http_roles_limit_tools_as_rest_does(served: Served) -> None:
+    partner_id = "P-000001"
+    rest = httpx.post(
+        f"{served.url}/v1/recommendations",
+        json=DEAL,
+        headers={"Authorization": f"Bearer {served.keys['recruiter']}"},
+    )
+    assert rest.status_code == 403
+    async with served.client("recruiter") as client:
+        refused = await client.call_tool("recommend_partners", {"deal": DEAL})
+        assert rest.json()["detail"].startswith("a recruiter key may not use this endpoint")
+        assert "a recruiter key may not use this endpoint" in error_text(refused)
+    async with served.client("widget") as client:
+        public = payload(await client.call_tool("get_partner", {"partner_id": partner_id}))
+        assert public["name"] and "revenue_12m" not in public and "csat" not in public
+        widget = payload(await client.call_tool("recommend_partners", {"deal": DEAL}))
+        assert widget["partners"] and "revenue_12m" not in widget["partners"][0]
+        scorecard = await client.call_tool("get_scorecard", {"partner_id": partner_id})
+        assert "a widget key may not use this endpoint" in error_text(scorecard)
+    async with served.client("admin") as client:
+        missing = await client.call_tool("get_partner", {"partner_id": "P-NOPE"})
+        assert error_text(missing).endswith("no partner with id 'P-NOPE'")
+    async with served.client(None) as client:
+        anonymous = await client.call_tool("get_partner", {"partner_id": partner_id})
+        assert "API key is required" in error_text(anonymous)
+
+
+@pytest.mark.anyio
+async def test_stdio_server_answers_with_the_environment_key(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    settings = Settings(home=home)
+    sample = tmp_path / "partners.csv"
+    lines = (SAMPLE / "partners.csv").read_text().splitlines(keepends=True)
+    sample.write_text("".join(lines[:121]))
+    db = Store.from_settings(settings)
+    ingest(db, "partners", sample)
+    shutil.copytree(REPO / "models" / "ipp-0001", settings.resolved_models_dir / "ipp-0001")
+    seller = keys.create_key(db, "seller")[1]
+    params = StdioServerParameters(
+        command=str(Path(sys.executable).with_name("partnermatch")),
+        args=["mcp"],
+        env={**os.environ, "PARTNERMATCH_HOME": str(home), "PARTNERMATCH_API_KEY": seller},
+    )
+    async with Client(params, read_timeout_seconds=120) as client:
+        assert {tool.name for tool in (await client.list_tools()).tools} == TOOLS
+        answer = payload(await client.call_tool("recommend_partners", {"deal": DEAL}))
+    assert answer["results"]
+    record = get_recommendation(db, answer["recommendation_id"])
+    assert record is not None and record["channel"] == "mcp"
