@@ -1,7 +1,8 @@
 """Deal phrase → partner specialism matching: precision and recall on hand-labelled pairs.
 
 A reason line names a partner's specialism when its cosine to a phrase of the deal reaches
-``SPECIALISM_THRESHOLD`` (:func:`matcher.engine.explain.match_specialisms`). This measures how
+the embedder's calibrated ``specialism_match`` (:mod:`matcher.embedding.calibration`,
+:func:`matcher.engine.explain.match_specialisms`). This measures how
 often that is right, per embedding backend, on ``data/labelled/specialism_pairs.jsonl``
 (paraphrases, near misses, unrelated pairs and translations; see its README):
 
@@ -15,7 +16,7 @@ often that is right, per embedding backend, on ``data/labelled/specialism_pairs.
   :func:`match_specialisms` matches them and :func:`explain` writes the reason line for a
   partner listing the specialism; "reported" means the reason names it. Also counted: reasons
   that say no listed specialism matches while the ranking's specialism signal (the
-  recommender's ``clip((best - 0.2) / 0.6)``) gives the partner half credit or more.
+  recommender's ``Calibration.specialism_credit``) gives the partner half credit or more.
 
     python -m bench.specialism_matching                        # both backends
     python -m bench.specialism_matching --backends onnx-int8   # one
@@ -38,9 +39,9 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 
 from bench.results import RESULTS, Record, provenance
 from matcher.embedding import Embedder, get_embedder
+from matcher.embedding.calibration import Calibration, calibration_for
 from matcher.engine.explain import deal_phrases, explain, match_specialisms
 from matcher.engine.filters import coverage
-from matcher.engine.recommender import SPECIALISM_THRESHOLD
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 
@@ -49,8 +50,6 @@ BACKENDS = ("onnx-int8", "use")
 KINDS = ("same", "paraphrase", "near_miss", "unrelated", "translation")
 THRESHOLDS = tuple(round(0.30 + 0.05 * step, 2) for step in range(11))  # 0.30 … 0.80
 NO_MATCH = "no listed specialism matches the deal"
-# the recommender's specialism signal, clip((best - 0.2) / 0.6): 0.5 is a cosine of 0.5
-FIT_FLOOR, FIT_SPAN = 0.2, 0.6
 HALF_CREDIT = 0.5
 # a reason that names a specialism the partner lacks costs the seller's trust: the lowest
 # threshold whose tuning-half precision reaches this is reported beside the best-F1 one
@@ -182,10 +181,12 @@ def explanation_path(embedder: Embedder, pairs: list[Pair], threshold: float) ->
     return explained
 
 
-def explanation_figures(pairs: list[Pair], explained: list[Explained], truth: np.ndarray) -> Record:
+def explanation_figures(
+    pairs: list[Pair], explained: list[Explained], truth: np.ndarray, calibration: Calibration
+) -> Record:
     reported = np.array([e.reported for e in explained])
     kinds = np.array([p.kind for p in pairs])
-    credit = np.clip((np.array([e.best_cosine for e in explained]) - FIT_FLOOR) / FIT_SPAN, 0, 1)
+    credit = calibration.specialism_credit(np.array([e.best_cosine for e in explained]))
     denied = np.array([e.says_no_match for e in explained])
     extracted = np.array([p.brief is not None for p in pairs])
     return {
@@ -207,17 +208,19 @@ def measure(backend: str, home: Path, pairs: list[Pair]) -> Record:
     kinds = np.array([p.kind for p in pairs])
     tuning = np.array([tuning_half(p.phrase) for p in pairs])
     cosine = cosines(embedder, pairs)
-    at_engine = cosine >= SPECIALISM_THRESHOLD
+    calibration = calibration_for(embedder.model_id)
+    threshold = calibration.specialism_match
+    at_engine = cosine >= threshold
     tuning_sweep = sweep(truth[tuning], cosine[tuning])
     chosen = best_threshold(tuning_sweep)
     precise = precise_threshold(tuning_sweep)
     held = ~tuning
-    explained = explanation_path(embedder, pairs, SPECIALISM_THRESHOLD)
+    explained = explanation_path(embedder, pairs, threshold)
     explained_chosen = explanation_path(embedder, pairs, chosen)
     return {
         "backend": backend,
         "model_id": embedder.model_id,
-        "engine_threshold": SPECIALISM_THRESHOLD,
+        "engine_threshold": threshold,
         "at_engine_threshold": {
             **scores(truth, at_engine),
             "per_kind": by_kind(truth, at_engine, kinds),
@@ -244,8 +247,10 @@ def measure(backend: str, home: Path, pairs: list[Pair]) -> Record:
             ),
         },
         "explanation_path": {
-            "at_engine_threshold": explanation_figures(pairs, explained, truth),
-            "at_recommended_threshold": explanation_figures(pairs, explained_chosen, truth),
+            "at_engine_threshold": explanation_figures(pairs, explained, truth, calibration),
+            "at_recommended_threshold": explanation_figures(
+                pairs, explained_chosen, truth, calibration
+            ),
         },
         "cosine_by_kind": {
             kind: {
@@ -307,7 +312,9 @@ def markdown(result: Record) -> str:
         )
     lines += [
         "",
-        f"Per kind at the engine threshold ({SPECIALISM_THRESHOLD}): matched / pairs "
+        "Per kind at each engine threshold ("
+        + ", ".join(f"{run['model_id']} {run['engine_threshold']}" for run in runs)
+        + "): matched / pairs "
         "(a kind of only matches shows recall, one of only non-matches its false matches).",
         "",
         "| backend | " + " | ".join(KINDS) + " |",

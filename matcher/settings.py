@@ -48,11 +48,12 @@ class Settings(BaseSettings):
     )
     # -- matching engine (matcher/embedding/, matcher/engine/index.py, recommender.py) --
     embedding_backend: str = Field(
-        default="onnx-int8",
-        description="Sentence embedding backend: `torch`, `onnx` (fp32), `onnx-int8` "
-        "(default: ~3x faster, nDCG@10 within 0.01 of torch on the judged deals) or `use` "
-        "(multilingual: German, French, Spanish and Dutch briefs find what their English "
-        "versions find; see bench/results/deal_text.md).",
+        default="use",
+        description="Sentence embedding backend: `use` (default: Universal Sentence Encoder "
+        "multilingual v3; German, French, Spanish and Dutch briefs find what their English "
+        "versions find, and full nDCG@10 0.545 vs 0.529 for MiniLM int8 on the judged deals, "
+        "see bench/results/deal_text.md), or all-MiniLM-L6-v2 through sentence-transformers: "
+        "`torch`, `onnx` (fp32) or `onnx-int8` (~3x faster than torch, within 0.01 nDCG).",
     )
     index_exact_max: int = Field(
         default=50_000,

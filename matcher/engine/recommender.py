@@ -30,6 +30,7 @@ import numpy as np
 from matcher import taxonomy
 from matcher.embedding.base import Embedder, deal_text
 from matcher.embedding.cache import embed_partners, embed_texts_cached
+from matcher.embedding.calibration import Calibration, calibration_for
 from matcher.engine.evidence import EVIDENCE_FEATURES, PartnerEvidence
 from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
 from matcher.engine.exposure import ExposureLedger, rotate_near_ties
@@ -48,7 +49,6 @@ from matcher.store import Store
 
 log = logging.getLogger(__name__)
 
-SPECIALISM_THRESHOLD = 0.6
 # BM25 scoring runs here, beside the query embedding and vector search of the same request
 _LEXICAL_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partnermatch-bm25")
 PHRASE_CACHE_SIZE = 50_000
@@ -149,6 +149,7 @@ class Recommender:
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.calibration = calibration_for(embedder.model_id)
         self.scorer = scorer
         self.index = index
         self.columns = columns
@@ -256,7 +257,7 @@ class Recommender:
             answer["emptied_by"] = emptied_by
         if read.report is not None:
             answer["read_from_description"] = read.report
-        answer["low_relevance"] = low_relevance(read, ranked)
+        answer["low_relevance"] = low_relevance(read, ranked, self.calibration)
         if answer["low_relevance"]:
             warnings.append(LOW_RELEVANCE_NOTICE)
         if warnings:
@@ -331,7 +332,7 @@ class Recommender:
                     self._specialism_matrix(candidate.partner),
                     phrases,
                     phrase_vectors,
-                    SPECIALISM_THRESHOLD,
+                    self.calibration.specialism_match,
                 )
         return ranked, filtered.funnel, None
 
@@ -544,7 +545,7 @@ class Recommender:
         for row, listed in enumerate(specialisms):
             slots[row, : len(listed)] = [slot[t] for t in listed]
         best = similarity[slots].max(axis=1)  # (partners, phrases)
-        fit = np.clip((best - 0.2) / 0.6, 0.0, 1.0).mean(axis=1)
+        fit = self.calibration.specialism_credit(best).mean(axis=1)
         return np.where(np.array([bool(listed) for listed in specialisms]), fit, 0.25)
 
     def _result(
@@ -583,22 +584,17 @@ class Recommender:
         }
 
 
-# Measured with all-MiniLM-L6-v2 on the 148 described judged deals of data/sample: the nearest
-# profile's cosine was 0.255 at the least (median 0.418), and every deal shared a word with some
-# profile; gibberish and off-topic text ("asdf qwer zxcv", "banana smoothie recipe") shared none
-# and reached 0.12–0.27.
-SEMANTIC_FLOOR = 0.20
-WORDLESS_SEMANTIC_FLOOR = 0.35
 LOW_RELEVANCE_NOTICE = (
     "Nothing in the partner profiles matches the description well: these are the nearest "
     "partners, not good fits. Add the industry, the specialisms needed or more detail."
 )
 
 
-def low_relevance(read: ReadDeal, ranked: Sequence[Candidate]) -> bool:
+def low_relevance(read: ReadDeal, ranked: Sequence[Candidate], calibration: Calibration) -> bool:
     """Whether the answer is noise: a description-only deal whose best candidates are barely
-    similar to it, or share no word with it and are only weakly similar. A deal that names an
-    industry or specialisms (in fields or text) has something real to rank by."""
+    similar to it, or share no word with it and are only weakly similar (the model's measured
+    floors). A deal that names an industry or specialisms (in fields or text) has something
+    real to rank by."""
     deal = read.deal
     if not ranked or not deal.description or deal.industry or deal.specialisms:
         return False
@@ -606,7 +602,9 @@ def low_relevance(read: ReadDeal, ranked: Sequence[Candidate]) -> bool:
         return False
     semantic = max(candidate.signals.get("semantic", 0.0) for candidate in ranked)
     shares_words = any("lexical" in candidate.signals for candidate in ranked)
-    return semantic < SEMANTIC_FLOOR or (not shares_words and semantic < WORDLESS_SEMANTIC_FLOOR)
+    return semantic < calibration.semantic_floor or (
+        not shares_words and semantic < calibration.wordless_floor
+    )
 
 
 def weighted_score(

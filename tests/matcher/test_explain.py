@@ -168,7 +168,7 @@ def test_the_hospital_cloud_deal_credits_cloud_migration_not_patient_care(
 ) -> None:
     """The complaint: "No listed specialism matches the deal" for a partner listing "cloud
     migration" on a deal to move hospital billing to the cloud."""
-    from matcher.engine.recommender import SPECIALISM_THRESHOLD
+    from matcher.embedding.calibration import calibration_for
 
     partner = _partner(specialisms=["patient-care workflows", "cloud migration"])
     phrases = deal_phrases(HOSPITAL_DEAL)
@@ -177,7 +177,7 @@ def test_the_hospital_cloud_deal_credits_cloud_migration_not_patient_care(
         real_embedder.embed(partner.specialisms),
         phrases,
         real_embedder.embed(phrases),
-        SPECIALISM_THRESHOLD,
+        calibration_for(real_embedder.model_id).specialism_match,
     )
     assert [(m.specialism, m.deal_phrase) for m in matches] == [
         ("cloud migration", "Migrate to the cloud")

@@ -499,3 +499,22 @@ def test_gibberish_is_answered_but_flagged_as_low_relevance(
     real = engine.recommend(Deal(description="Migrating a bank's data into a new ERP system"))
     assert real["low_relevance"] is False and "warnings" not in real
     assert real["results"][0]["partner_id"] == "P-MIG"
+
+
+@pytest.mark.slow
+def test_the_multilingual_model_flags_noise_in_any_language_but_not_a_german_brief(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    """USE's own floors (matcher.embedding.calibration): a German brief sharing no word with
+    the English profiles is a real deal; off-topic German and English text is noise."""
+    from matcher.embedding import get_embedder
+
+    use = get_embedder(Settings(home=tmp_path / "use", embedding_backend="use"))
+    engine = _engine(store, settings, ECOSYSTEM, embedder=use)
+    brief = engine.recommend(
+        Deal(description="Datenmigration in ein neues ERP-System für eine Bank")
+    )
+    assert brief["low_relevance"] is False
+    assert brief["results"][0]["partner_id"] == "P-MIG"
+    for noise in ("asdf qwer zxcv", "Wie backe ich einen Apfelkuchen?"):
+        assert engine.recommend(Deal(description=noise))["low_relevance"] is True, noise
