@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install test demo lint bench bench-quick clean browser
+.PHONY: install test demo lint bench bench-quick clean browser postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,21 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-test: $(STAMP) $(CHROMIUM)
+# The store, ingestion and API tests also run on PostgreSQL: the tests start a throwaway cluster
+# themselves with Debian's initdb/pg_ctl (as the `postgres` user when run as root). Installed
+# like chromium; without it those runs skip loudly (PARTNERMATCH_REQUIRE_POSTGRES=1: failure).
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb) /usr/lib/postgresql/initdb)
+$(POSTGRES_INITDB):
+	@if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "WARNING: cannot install postgresql (not root, no sudo): PostgreSQL tests will skip" >&2; exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "WARNING: no apt-get: install postgresql yourself" >&2; exit 0; fi; \
+	$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q postgresql \
+	  || echo "WARNING: apt-get could not install postgresql: PostgreSQL tests will skip" >&2
+
+postgres: $(POSTGRES_INITDB)
+
+test: $(STAMP) $(CHROMIUM) $(POSTGRES_INITDB)
 	$(BIN)/python -m pytest -q
 
 # ruff (lint + format) on everything; mypy on the three packages that ship.

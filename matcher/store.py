@@ -1,6 +1,8 @@
 """The SQL store: partners, outcomes, cached embeddings, API keys and feedback events.
 
-SQLAlchemy 2 Core over any URL (SQLite file by default). Each partner row has an integer
+SQLAlchemy 2 Core over SQLite (a file, the default) or PostgreSQL
+(``postgresql+psycopg://...``); the schema is kept by the Alembic migrations in
+``matcher/migrations``. Each partner row has an integer
 ``id`` that is also its FAISS id, the canonical profile as JSON, and one *facet* row per list
 value (language, country, industry, ...) so that listing with filters is an indexed query.
 Every write runs in a transaction: pass ``connection`` to group writes (ingestion does, so a
@@ -48,7 +50,7 @@ from sqlalchemy.dialects import postgresql as postgresql_insert
 from sqlalchemy.dialects import sqlite as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from matcher import taxonomy
+from matcher import migrations, taxonomy
 from matcher.schemas import Outcome, Partner
 from matcher.settings import Settings
 
@@ -243,11 +245,11 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        migrations.upgrade(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        """The store the settings point at (creating the SQLite file and tables if needed)."""
+        """The store the settings point at (creating the SQLite file, migrating the schema)."""
         return cls(settings.resolved_database_url)
 
     @contextmanager

@@ -1,24 +1,105 @@
-"""Shared fixtures: an isolated PARTNERMATCH_HOME and store per test."""
+"""Shared fixtures: an isolated PARTNERMATCH_HOME and store per test.
+
+A test module marked ``pytestmark = pytest.mark.both_databases`` runs each test that uses the
+store (through ``settings``) twice: on SQLite and on a fresh database of a throwaway PostgreSQL
+cluster the session starts itself (``tests/pg_cluster.py``). Without a PostgreSQL server the
+PostgreSQL runs skip with the reason; ``PARTNERMATCH_REQUIRE_POSTGRES=1`` makes that a failure.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
+import psycopg
 import pytest
 
 from matcher.settings import Settings, get_settings
 from matcher.store import Store
+from tests.pg_cluster import Cluster, find_bin_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 
 
+DATABASES = ("sqlite", "postgresql")
+# every test database is a copy of this one, already migrated (a copy takes milliseconds)
+_TEMPLATE = "partnermatch_template"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run the module's store-using tests on SQLite and PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_databases"
+    ):
+        metafunc.parametrize("database_url", DATABASES, indirect=True)
+
+
+def _postgres_unavailable(reason: str) -> None:
+    message = f"PostgreSQL unavailable, PostgreSQL tests skipped: {reason}"
+    if os.environ.get("PARTNERMATCH_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{message} (PARTNERMATCH_REQUIRE_POSTGRES=1)")
+    pytest.skip(message)
+
+
+def _admin(cluster: Cluster) -> psycopg.Connection:
+    return psycopg.connect(
+        host="127.0.0.1", port=cluster.port, user=cluster.user, dbname="postgres", autocommit=True
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server for the whole session, with a migrated template database."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        _postgres_unavailable("no /usr/lib/postgresql/*/bin/initdb (apt-get install postgresql)")
+    assert bin_dir is not None
+    try:
+        cluster = Cluster.start(bin_dir)
+    except RuntimeError as error:
+        _postgres_unavailable(str(error))
+    try:
+        with _admin(cluster) as admin:
+            admin.execute(f"CREATE DATABASE {_TEMPLATE}")
+        Store(cluster.url(_TEMPLATE)).engine.dispose()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """``None`` (SQLite under the home) or the URL of a fresh PostgreSQL database."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    cluster: Cluster = request.getfixturevalue("postgres_cluster")
+    name = f"test_{uuid4().hex[:16]}"
+    with _admin(cluster) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+    yield cluster.url(name)
+    with _admin(cluster) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None
+) -> Iterator[Settings]:
     """Settings whose home is a fresh temporary directory (also seen by get_settings())."""
     monkeypatch.setenv("PARTNERMATCH_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PARTNERMATCH_DATABASE_URL", raising=False)
+    if database_url is None:
+        monkeypatch.delenv("PARTNERMATCH_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("PARTNERMATCH_DATABASE_URL", database_url)
     # the torch model loads once per process; an ONNX export would be redone per temporary home
     monkeypatch.setenv("PARTNERMATCH_EMBEDDING_BACKEND", "torch")
     get_settings.cache_clear()
@@ -28,7 +109,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
 
 @pytest.fixture
 def store(settings: Settings) -> Store:
-    """An empty SQLite store under the temporary home."""
+    """An empty store: SQLite under the temporary home, or PostgreSQL (``both_databases``)."""
     return Store.from_settings(settings)
 
 

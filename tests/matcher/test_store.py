@@ -8,6 +8,8 @@ import pytest
 from matcher.schemas import Outcome, Partner
 from matcher.store import PartnerFilter, Store
 
+pytestmark = pytest.mark.both_databases
+
 
 def partner(partner_id: str, **fields: object) -> Partner:
     values: dict[str, object] = {

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from matcher import migrations
+from matcher.schemas import Partner
+from matcher.store import Store, metadata
+
+pytestmark = pytest.mark.both_databases
+
+
+def test_a_new_database_is_migrated_to_head_and_matches_the_tables_in_code(store: Store) -> None:
+    assert migrations.current_revision(store.engine) == migrations.head_revision()
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_opening_a_migrated_database_again_changes_nothing(store: Store) -> None:
+    store.upsert_partners([Partner(partner_id="P-1", name="Acme", partner_type="reseller")])
+    again = Store(store.url)
+    assert migrations.current_revision(again.engine) == migrations.head_revision()
+    assert again.count_partners() == 1
+
+
+def test_a_sqlite_file_from_before_migrations_is_stamped_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url)
+    metadata.create_all(old)  # what Store did before there were migrations
+    with old.begin() as connection:
+        connection.execute(
+            metadata.tables["api_keys"].insert(),
+            {
+                "key_id": "k1",
+                "key_hash": "h",
+                "role": "admin",
+                "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+            },
+        )
+    old.dispose()
+    assert migrations.current_revision(create_engine(url)) is None
+    store = Store(url)
+    assert migrations.current_revision(store.engine) == migrations.head_revision()
+    with store.engine.connect() as connection:
+        assert connection.execute(metadata.tables["api_keys"].select()).all()[0].key_id == "k1"
