@@ -215,6 +215,54 @@ class Recommendation(BaseModel):
     warnings: list[str] = Field(
         [], description="What the seller should know, e.g. a certification no partner holds."
     )
+    team_available: bool | None = Field(
+        None,
+        description="Only on a strict answer with fewer than 3 results: true when a team of "
+        "partners covers every requirement (ask `POST /v1/recommendations/teams`).",
+    )
+
+
+class TeamMember(BaseModel):
+    """One partner of a team, and the requirements it is the team's best cover for."""
+
+    partner_id: str
+    name: str
+    partner_type: str
+    score: float = Field(description="Its single-partner match score (0–1), its quality.")
+    covers: list[str]
+
+
+class Team(BaseModel):
+    """Partners who together cover a deal, and who covers each requirement."""
+
+    rank: int
+    members: list[TeamMember]
+    covered_by: dict[str, str] = Field(description="Requirement key → the member covering it.")
+    missing: list[str] = Field(description="Requirements no member covers.")
+    fully_covered: bool
+    coverage: float = Field(description="Share of the requirements covered.")
+    score: float = Field(
+        description="Mean over the requirements of the covering member's score (0 if none)."
+    )
+    co_sold: list[dict[str, Any]] = Field(
+        description="Member pairs attached to the same won deals before, and how many."
+    )
+
+
+class Teams(BaseModel):
+    """Teams for a deal, best coverage first (then quality, then fewer members)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    recommendation_id: str
+    model_version: str
+    index_version: str
+    requirements: list[str] = Field(
+        description="What a team must cover, `kind:value` (`languages:de`, `country:DE`, "
+        "`certifications:…`, `partner_types:isv`, `specialisms:<phrase of the brief>`)."
+    )
+    funnel: dict[str, int]
+    teams: list[Team]
 
 
 class RecommendationRecord(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from matcher.store import Store, recommendations_served
+from matcher.webhooks import emit
 
 
 def record_recommendation(
@@ -39,6 +40,28 @@ def record_recommendation(
                 results=results,
             )
         )
+    emit(
+        store,
+        "recommendation.served",
+        {
+            "recommendation_id": answer["recommendation_id"],
+            "channel": channel,
+            "model_version": answer["model_version"],
+            "index_version": answer["index_version"],
+            "results": results,
+        },
+    )
+
+
+def record_teams(
+    store: Store, request: dict[str, Any], answer: dict[str, Any], key_id: str | None
+) -> None:
+    """Store one served teams answer like a recommendation: each member is a result at its
+    team's rank, so accept/reject feedback names the member and the answer's id as for one."""
+    members = [
+        {**member, "rank": team["rank"]} for team in answer["teams"] for member in team["members"]
+    ]
+    record_recommendation(store, request, {**answer, "results": members}, key_id, channel="teams")
 
 
 def get_recommendation(store: Store, recommendation_id: str) -> dict[str, Any] | None:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Body, Path
 
 from api.deps import SellerKey, ServiceDep, StoreDep
 from api.errors import Problem, problem_responses
-from api.responses import Recommendation, RecommendationRecord
-from matcher.audit import get_recommendation, record_recommendation
+from api.responses import Recommendation, RecommendationRecord, Teams
+from matcher.audit import get_recommendation, record_recommendation, record_teams
+from matcher.engine.teams import TeamDeal
 from matcher.schemas import Deal
 
 router = APIRouter(
@@ -51,16 +52,39 @@ def recommend(
     return answer
 
 
+TEAM_EXAMPLE = {**DEAL_EXAMPLE, "languages": ["de", "ja"], "max_team_size": 3}
+
+
+@router.post("/teams", response_model=Teams)
+def recommend_teams(
+    deal: Annotated[TeamDeal, Body(openapi_examples={"two_languages": {"value": TEAM_EXAMPLE}})],
+    service: ServiceDep,
+    store: StoreDep,
+    key: SellerKey,
+) -> dict[str, Any]:
+    """Teams of up to `max_team_size` partners (default 3) who together cover a deal that no
+    single partner may: per requirement (each language, certification, partner type, the
+    country, each specialism phrase) the member who covers it, and `missing` what none does.
+    """
+    answer = service.teams(deal, deal.max_team_size)
+    record_teams(store, deal.model_dump(mode="json"), answer, key.key_id)
+    return answer
+
+
 @router.get(
     "/{recommendation_id}",
     response_model=RecommendationRecord,
     responses=problem_responses(404),
 )
 def recommendation_record(
-    recommendation_id: Annotated[str, Path(max_length=64)], store: StoreDep, _key: SellerKey
+    recommendation_id: Annotated[str, Path(max_length=64)], store: StoreDep, key: SellerKey
 ) -> dict[str, Any]:
-    """The audit record of a served recommendation."""
+    """The audit record of a served recommendation, for admins and the key that asked for it.
+
+    Another seller's record is answered 404, as if it did not exist (object-level
+    authorisation, OWASP API1): a record names the key, the deal and who was ranked.
+    """
     record = get_recommendation(store, recommendation_id)
-    if record is None:
+    if record is None or (key.role != "admin" and record["key_id"] != key.key_id):
         raise Problem(404, f"no recommendation with id {recommendation_id!r}")
     return record

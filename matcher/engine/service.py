@@ -22,12 +22,16 @@ from matcher.engine.index import IndexLoadError, IndexMissingError
 from matcher.engine.locks import ReadWriteLock
 from matcher.engine.ranker import load_ranker
 from matcher.engine.recommender import RANKER_FEATURES, Recommender
+from matcher.engine.teams import CoSell, recommend_teams
 from matcher.ipp.base import IppScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store
 
 log = logging.getLogger(__name__)
+
+# a strict answer with fewer results than this says whether a team could cover the deal
+THIN_ANSWER = 3
 
 
 class EngineNotReady(RuntimeError):
@@ -60,6 +64,8 @@ class MatchingService:
         self._rebuild_lock = threading.Lock()
         self._writes_during_rebuild: list[str] | None = None
         self._listeners: list[Callable[[], None]] = []
+        # (outcome count, co-sell pairs) of the stored outcomes, for teams
+        self._co_sell: tuple[int, CoSell] | None = None
 
     def on_partners_changed(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every partner write (e.g. to drop caches built from them)."""
@@ -126,10 +132,31 @@ class MatchingService:
     # -- requests ------------------------------------------------------------------------------
 
     def recommend(self, deal: Deal, **options: Any) -> dict[str, Any]:
-        """Ranked partners for ``deal`` (DESIGN.md 3.3) from the engine being served."""
+        """Ranked partners for ``deal`` (DESIGN.md 3.3) from the engine being served.
+
+        A strict answer with fewer than :data:`THIN_ANSWER` results also says whether a team
+        covers every requirement (``team_available``), so the seller knows to ask for one.
+        """
         with self._lock.reading():
             engine = self._require_engine()
-            return engine.recommend(deal, **options)
+            answer = engine.recommend(deal, **options)
+            if deal.strict and len(answer["results"]) < THIN_ANSWER:  # type: ignore[arg-type]
+                best = recommend_teams(engine, deal.model_copy(update={"top_k": 1}))
+                teams: list[dict[str, Any]] = best["teams"]  # type: ignore[assignment]
+                answer["team_available"] = bool(
+                    teams and teams[0]["fully_covered"] and len(teams[0]["members"]) > 1
+                )
+            return answer
+
+    def teams(self, deal: Deal, max_team_size: int = 3) -> dict[str, Any]:
+        """Teams of partners who together cover ``deal`` (:func:`recommend_teams`), with the
+        co-sell evidence of the stored outcomes (re-read when their count changes)."""
+        outcomes = self.store.count_outcomes()
+        if self._co_sell is None or self._co_sell[0] != outcomes:
+            self._co_sell = (outcomes, CoSell.from_outcomes(self.store.outcomes_frame()))
+        with self._lock.reading():
+            engine = self._require_engine()
+            return recommend_teams(engine, deal, max_team_size, self._co_sell[1])
 
     def partner(self, partner_id: str) -> Partner | None:
         """The live profile of a partner the engine knows (no SQL)."""

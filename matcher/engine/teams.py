@@ -29,6 +29,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from pydantic import Field
 
 from matcher import taxonomy
 from matcher.engine.explain import deal_phrases
@@ -44,6 +45,19 @@ PREFERENCE_SLACK = 0.05
 # candidates the relaxed retrieval returns (each is scored like a single-partner result)
 TEAM_POOL = 40
 MAX_TEAM_SIZE = 5
+# candidates retrieved for each hard requirement the relaxed retrieval's candidates leave unmet
+PER_REQUIREMENT_POOL = 10
+
+
+class TeamDeal(Deal):
+    """A deal (DESIGN.md 3.3) asked of teams: ``top_k`` teams of at most ``max_team_size``."""
+
+    max_team_size: int = Field(
+        default=3,
+        ge=1,
+        le=MAX_TEAM_SIZE,
+        description="The most partners in one team (1 asks for single partners that cover all).",
+    )
 
 
 @dataclass(frozen=True)
@@ -180,6 +194,43 @@ def _preference(team: Team, candidate: Candidate, co_sell: CoSell) -> tuple[bool
     return candidate.partner.partner_type not in types, shared
 
 
+def team_candidates(
+    engine: Recommender, deal: Deal, needed: Sequence[Requirement], pool: int
+) -> tuple[list[Candidate], dict[str, int]]:
+    """Who may be in a team: the ``pool`` best for the deal with every hard requirement
+    relaxed to a preference, plus, for each hard requirement none of those meets (a rare
+    language or certification), the :data:`PER_REQUIREMENT_POOL` best partners meeting that
+    one requirement strictly (the others are for other members to cover). Returns them, each
+    partner once, and the relaxed retrieval's funnel."""
+    relaxed = deal.model_copy(update={"strict": False, "read_description": False})
+    candidates, funnel, _ = engine.rank(relaxed, top_k=pool)
+    met = set().union(*(covered_by(deal, c, needed) for c in candidates))
+    seen = {c.partner.partner_id for c in candidates}
+    for requirement in needed:
+        if requirement.key in met or requirement.kind == "specialisms":
+            continue
+        alone = deal.model_copy(
+            update={
+                "strict": True,
+                "read_description": False,
+                "languages": [],
+                "certifications": [],
+                "country": None,
+                "partner_types": [],
+                # a requirement's kind is the deal field it comes from
+                requirement.kind: (
+                    requirement.value if requirement.kind == "country" else [requirement.value]
+                ),
+            }
+        )
+        found, _, _ = engine.rank(alone, top_k=PER_REQUIREMENT_POOL)
+        for candidate in found:
+            if candidate.partner.partner_id not in seen:
+                seen.add(candidate.partner.partner_id)
+                candidates.append(candidate)
+    return candidates, funnel
+
+
 def recommend_teams(
     engine: Recommender, deal: Deal, max_team_size: int = 3, co_sell: CoSell | None = None
 ) -> dict[str, object]:
@@ -198,8 +249,7 @@ def recommend_teams(
     co_sell = co_sell or CoSell({})
     read = read_deal(deal)
     needed = requirements(read.deal)
-    relaxed = read.deal.model_copy(update={"strict": False, "read_description": False})
-    candidates, funnel, _ = engine.rank(relaxed, top_k=max(TEAM_POOL, deal.top_k))
+    candidates, funnel = team_candidates(engine, read.deal, needed, max(TEAM_POOL, deal.top_k))
     covers = {c.partner.partner_id: covered_by(read.deal, c, needed) for c in candidates}
     empty = Team([], {})
     seed_gains = {

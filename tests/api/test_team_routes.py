@@ -1,0 +1,68 @@
+"""POST /v1/recommendations/teams over the sample ecosystem: coverage, audit, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+# no sample partner speaks both Chinese and Polish (no description: the fake embedder of the
+# API tests matches no phrase to a specialism, so phrases would stay missing)
+TWO_LANGUAGE_DEAL = {
+    "industry": "manufacturing",
+    "languages": ["zh", "pl"],
+    "top_k": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def sample_app(sample_api) -> tuple[TestClient, dict[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    return sample_api.client, sample_api.headers
+
+
+def test_a_deal_no_single_partner_meets_gets_a_team_covering_it(sample_app) -> None:  # type: ignore[no-untyped-def]
+    client, headers = sample_app
+    single = client.post("/v1/recommendations", json=TWO_LANGUAGE_DEAL, headers=headers["seller"])
+    assert single.json()["results"] == []
+    assert single.json()["team_available"] is True
+    response = client.post(
+        "/v1/recommendations/teams", json=TWO_LANGUAGE_DEAL, headers=headers["seller"]
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert 1 <= len(answer["teams"]) <= 3
+    best = answer["teams"][0]
+    assert best["fully_covered"] and best["missing"] == []
+    assert 2 <= len(best["members"]) <= 3
+    store = client.app.state.store
+    for key in ("languages:zh", "languages:pl"):
+        member = best["covered_by"][key]
+        assert any(m["partner_id"] == member and key in m["covers"] for m in best["members"])
+        assert key.removeprefix("languages:") in store.get_partner(member).languages
+
+
+def test_a_team_answer_is_in_the_audit_log_with_every_member(sample_app) -> None:  # type: ignore[no-untyped-def]
+    client, headers = sample_app
+    answer = client.post(
+        "/v1/recommendations/teams", json=TWO_LANGUAGE_DEAL, headers=headers["seller"]
+    ).json()
+    record = client.get(
+        f"/v1/recommendations/{answer['recommendation_id']}", headers=headers["seller"]
+    ).json()
+    assert record["channel"] == "teams"
+    assert record["request"]["max_team_size"] == 3
+    assert [r["partner_id"] for r in record["results"]] == [
+        m["partner_id"] for team in answer["teams"] for m in team["members"]
+    ]
+
+
+@pytest.mark.parametrize("size", [0, 6, "three"])
+def test_a_max_team_size_out_of_bounds_is_a_422_naming_the_field(sample_app, size) -> None:  # type: ignore[no-untyped-def]
+    client, headers = sample_app
+    response = client.post(
+        "/v1/recommendations/teams",
+        json={**TWO_LANGUAGE_DEAL, "max_team_size": size},
+        headers=headers["seller"],
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "max_team_size" in response.text
