@@ -28,6 +28,7 @@ from matcher.ipp import IppScorer, default_scorer
 from matcher.recruiting import RecruitingService
 from matcher.settings import Settings, get_settings
 from matcher.store import Store
+from matcher.webhooks import WebhookWorker
 
 DESCRIPTION = """
 Partner matching and recommendation for partner ecosystems.
@@ -65,8 +66,18 @@ def create_app(
             threading.Thread(target=service.start, name="partnermatch-load", daemon=True).start()
         else:
             service.start()
-        async with app.state.mcp_lifespan:
-            yield
+        worker = WebhookWorker(
+            store,
+            settings.webhook_allowed_hosts,
+            settings.webhook_retry_base_s,
+            settings.webhook_max_attempts,
+        )
+        worker.start()
+        try:
+            async with app.state.mcp_lifespan:
+                yield
+        finally:
+            worker.stop()
 
     app = FastAPI(title="partnermatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from matcher.schemas import Flag, Money, PartnerId
 from matcher.store import Store, feedback_events
+from matcher.webhooks import emit
 
 FEEDBACK_KINDS: tuple[str, ...] = ("accepted", "rejected", "outcome")
 REJECT_REASONS: tuple[str, ...] = (
@@ -91,7 +92,13 @@ def record_feedback(store: Store, feedback: Feedback, key_id: str | None = None)
         )
     inserted = result.inserted_primary_key
     assert inserted is not None  # an INSERT of one row always reports its key
-    return int(inserted[0])
+    feedback_id = int(inserted[0])
+    emit(
+        store,
+        "feedback.recorded",
+        {"feedback_id": feedback_id, **feedback.model_dump(mode="json", exclude_none=True)},
+    )
+    return feedback_id
 
 
 def feedback_for(store: Store, partner_id: str) -> list[dict[str, object]]:

@@ -43,6 +43,17 @@ class Settings(BaseSettings):
         description="Origins allowed to embed the widget (JSON list in the environment).",
     )
     widget_rate_per_minute: int = Field(default=60, gt=0, description="Widget requests per key.")
+    webhook_allowed_hosts: list[str] = Field(
+        default=[],
+        description="Host names webhooks may be delivered to (JSON list in the environment); "
+        "empty allows none, so the server never calls an address nobody approved.",
+    )
+    webhook_retry_base_s: float = Field(
+        default=2.0, gt=0, description="First webhook retry delay; doubles per attempt, jittered."
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=20, description="Webhook delivery attempts before it is failed."
+    )
     max_request_bytes: int = Field(
         default=11 * 1024 * 1024, gt=0, description="Largest HTTP request body accepted."
     )

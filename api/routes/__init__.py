@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import feedback, models, operations, partners, prospects, recommendations, widget
+from api.routes import (
+    feedback,
+    models,
+    operations,
+    partners,
+    prospects,
+    recommendations,
+    webhooks,
+    widget,
+)
 
 v1_router = APIRouter(prefix="/v1")
 v1_router.include_router(recommendations.router)
@@ -19,5 +28,6 @@ v1_router.include_router(partners.router)
 v1_router.include_router(feedback.router)
 v1_router.include_router(models.router)
 v1_router.include_router(operations.router)
+v1_router.include_router(webhooks.router)
 
 __all__ = ["v1_router"]
