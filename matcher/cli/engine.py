@@ -76,11 +76,16 @@ def index_status() -> None:
 
 def recommend(
     deal_path: Path = typer.Argument(..., help="A deal as JSON (DESIGN.md 3.3); '-' reads stdin."),
+    teams: bool = typer.Option(
+        False, "--teams", help="Teams of partners who together cover the deal, not single ones."
+    ),
+    max_team_size: int = typer.Option(3, min=1, max=5, help="The most partners in one team."),
 ) -> None:
-    """Recommend partners for a deal; prints the JSON answer on stdout."""
+    """Recommend partners (or, with --teams, teams) for a deal; prints the JSON answer."""
     from matcher import taxonomy
     from matcher.engine.build import load_engine
     from matcher.engine.index import IndexLoadError
+    from matcher.engine.teams import CoSell, recommend_teams
     from matcher.schemas import Deal, field_problems
 
     settings, store, console, get_embedder, default_scorer = _engine_parts()
@@ -103,7 +108,11 @@ def recommend(
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(code=1) from None
     try:
-        answer = engine.recommend(deal)
+        if teams:
+            co_sell = CoSell.from_outcomes(store.outcomes_frame())
+            answer = recommend_teams(engine, deal, max_team_size, co_sell)
+        else:
+            answer = engine.recommend(deal)
     except taxonomy.UnknownValueError as error:
         console.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(code=2) from None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from matcher.engine.build import build_engine
 from matcher.engine.recommender import Candidate, Recommender
@@ -156,3 +160,25 @@ def test_requirements_name_each_language_type_country_and_phrase() -> None:
         "partner_types:system_integrator",
         "specialisms:erp integration",
     ]
+
+
+def test_cli_recommend_teams_prints_who_covers_what(
+    store: Store, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    import matcher.embedding.factory
+    import matcher.ipp.registry
+    from matcher.cli import app
+
+    monkeypatch.setattr(matcher.embedding.factory, "get_embedder", lambda _s: real_embedder)
+    monkeypatch.setattr(matcher.ipp.registry, "default_scorer", lambda _s: NeutralScorer())
+    store.upsert_partners(ECOSYSTEM)
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", "build"]).exit_code == 0
+    deal = tmp_path / "deal.json"
+    deal.write_text(TWO_PARTNER_DEAL.model_dump_json())
+    result = runner.invoke(app, ["recommend", "--teams", "--max-team-size", "2", str(deal)])
+    assert result.exit_code == 0, result.output
+    best = json.loads(result.stdout)["teams"][0]
+    assert best["fully_covered"] and len(best["members"]) == 2
+    too_big = runner.invoke(app, ["recommend", "--teams", "--max-team-size", "9", str(deal)])
+    assert too_big.exit_code == 2
