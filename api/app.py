@@ -15,12 +15,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from api.access_log import install_access_log_redaction
 from api.collectors import ExposureCollector
 from api.errors import install_error_handlers
 from api.limits import TokenBucket
 from api.mcp import Backends
 from api.mcp.http import mount_mcp
-from api.middleware import BodyLimit, Metrics, WidgetCors
+from api.middleware import BodyLimit, LoadShedding, Metrics, WidgetCors
 from api.routes import health, pages, v1_router
 from matcher.embedding import Embedder, get_embedder
 from matcher.engine import MatchingService
@@ -90,8 +91,15 @@ def create_app(
     app.state.widget_bucket = TokenBucket(settings.widget_rate_per_minute)
     app.state.readiness = lambda: {"store": store.count_partners() >= 0, "index": service.ready}
     install_error_handlers(app)
+    install_access_log_redaction()
     app.add_middleware(WidgetCors, allow_origins=settings.widget_origins)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        LoadShedding,
+        max_in_flight=settings.max_in_flight,
+        retry_after_s=settings.retry_after_s,
+        registry=app.state.metrics_registry,
+    )
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
     app.include_router(health.router)
     app.include_router(v1_router)

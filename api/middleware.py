@@ -1,4 +1,4 @@
-"""Cross-cutting HTTP concerns: a request body cap and Prometheus latency metrics."""
+"""Cross-cutting HTTP concerns: a request body cap, load shedding and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -120,6 +120,51 @@ class Metrics:
             labels = (scope["method"], template, str(status))
             self.latency.labels(*labels).observe(time.perf_counter() - started)
             self.requests.labels(*labels).inc()
+
+
+class LoadShedding:
+    """At most ``max_in_flight`` requests served at once; beyond it a 503 with ``Retry-After``.
+
+    Without it requests just queued: 256 clients saw a p99 of 13.5 s and never an error, so
+    neither clients nor a load balancer could back off. A refused request costs microseconds.
+    Liveness, readiness and metrics are never refused, so an overloaded worker is not taken
+    for a dead one; every refusal is counted in ``partnermatch_http_requests_shed_total``.
+    """
+
+    ALWAYS_SERVED = frozenset({"/healthz", "/readyz", "/metrics"})
+
+    def __init__(
+        self, app: ASGIApp, max_in_flight: int, retry_after_s: int, registry: CollectorRegistry
+    ) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.retry_after_s = retry_after_s
+        self.in_flight = 0
+        self.shed = Counter(
+            "partnermatch_http_requests_shed",
+            "HTTP requests refused with 503 because the worker had too many in flight.",
+            registry=registry,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.ALWAYS_SERVED:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            self.shed.inc()
+            response = problem_response(
+                Request(scope),
+                503,
+                f"the server is busy ({self.max_in_flight} requests in flight); retry shortly",
+                headers={"Retry-After": str(self.retry_after_s)},
+            )
+            await response(scope, receive, send)
+            return
+        self.in_flight += 1  # one event loop per worker: no lock needed
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
 
 
 class WidgetCors(CORSMiddleware):

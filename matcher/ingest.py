@@ -25,6 +25,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from matcher.schemas import Outcome, Partner, Prospect, field_problems
+from matcher.spreadsheet import safe_cells
 from matcher.store import Store
 
 logger = logging.getLogger(__name__)
@@ -374,7 +375,7 @@ def _write_rejects(
             if problem.line not in rejected_lines
         )
         for line, cells in sorted(rows, key=lambda row: row[0]):
-            writer.writerow([line, *cells])
+            writer.writerow([line, *safe_cells(cells)])
 
 
 def _cell(value: Any) -> str:

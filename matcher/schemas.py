@@ -9,6 +9,7 @@ never zero: scores treat unknown differently from "none".
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from datetime import date
 from typing import Annotated, Any, ClassVar, Self
 
@@ -29,6 +30,12 @@ MAX_DESCRIPTION_CHARS = 5_000
 MAX_NAME_CHARS = 200
 MAX_TAG_CHARS = 200
 MAX_LIST_ITEMS = 200
+MAX_EXCLUDED_IDS = 1_000
+# Before normalising: no list, however repetitive, costs more than this many items of work.
+MAX_INPUT_ITEMS = 5_000
+# ISO 3166-1 has 249 codes; a region (EMEA, worldwide) expands to many of them.
+MAX_COUNTRIES = 300
+MAX_MONEY = 1e13
 PARTNER_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PARTNER_ID = re.compile(PARTNER_ID_RE)
@@ -54,10 +61,18 @@ PartnerId = Annotated[str, BeforeValidator(_partner_id)]
 
 
 def _unique(items: list[Any]) -> list[Any]:
-    """Items in first-seen order without repeats (items may be unhashable, e.g. bad JSON input)."""
+    """Items in first-seen order without repeats, in linear time.
+
+    A list-membership scan was quadratic: 40,000 ``exclude`` ids took 12 s on the event loop
+    before the size limit could refuse them. Items may be unhashable (bad JSON input, left for
+    pydantic to reject); those are compared by their ``repr``.
+    """
+    seen: set[tuple[bool, Any]] = set()
     unique: list[Any] = []
     for item in items:
-        if item not in unique:
+        key = (True, item) if isinstance(item, Hashable) else (False, repr(item))
+        if key not in seen:
+            seen.add(key)
             unique.append(item)
     return unique
 
@@ -72,6 +87,8 @@ def _split_list(value: Any) -> Any:
     if isinstance(value, str):
         value = value.split(";")
     if isinstance(value, (list, tuple)):
+        if len(value) > MAX_INPUT_ITEMS:
+            raise ValueError(f"at most {MAX_INPUT_ITEMS:,} items")
         items = [item.strip() if isinstance(item, str) else item for item in value]
         return _unique([item for item in items if item != ""])
     return value
@@ -131,7 +148,11 @@ TagList = Annotated[
 Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_unknown_number)]
 Share = Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_unknown_number)]
 Percent = Annotated[Annotated[float, Field(ge=0, le=100)] | None, BeforeValidator(_unknown_number)]
-Money = Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_unknown_number)]
+# A money amount up to 10 trillion (deal sizes, revenues): 1e308 would overflow the scores.
+Money = Annotated[
+    Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)] | None,
+    BeforeValidator(_unknown_number),
+]
 Text = Annotated[
     Annotated[str, Field(max_length=MAX_DESCRIPTION_CHARS)] | None,
     BeforeValidator(_unknown_if_blank),
@@ -269,14 +290,35 @@ Industry = Annotated[str | None, _normalised(taxonomy.normalise_industry)]
 Country = Annotated[str | None, _normalised(taxonomy.normalise_country)]
 Segment = Annotated[str | None, _normalised(taxonomy.normalise_segment)]
 Tier = Annotated[str | None, _normalised(taxonomy.normalise_tier)]
-Languages = Annotated[list[str], _normalised_list(taxonomy.normalise_language), TEXT_LIST_SCHEMA]
-Countries = Annotated[
-    list[str], _normalised_list(taxonomy.normalise_countries, expands=True), TEXT_LIST_SCHEMA
+Languages = Annotated[
+    list[str],
+    _normalised_list(taxonomy.normalise_language),
+    Field(max_length=MAX_LIST_ITEMS),
+    TEXT_LIST_SCHEMA,
 ]
-Industries = Annotated[list[str], _normalised_list(taxonomy.normalise_industry), TEXT_LIST_SCHEMA]
-Segments = Annotated[list[str], _normalised_list(taxonomy.normalise_segment), TEXT_LIST_SCHEMA]
+Countries = Annotated[
+    list[str],
+    _normalised_list(taxonomy.normalise_countries, expands=True),
+    Field(max_length=MAX_COUNTRIES),
+    TEXT_LIST_SCHEMA,
+]
+Industries = Annotated[
+    list[str],
+    _normalised_list(taxonomy.normalise_industry),
+    Field(max_length=MAX_LIST_ITEMS),
+    TEXT_LIST_SCHEMA,
+]
+Segments = Annotated[
+    list[str],
+    _normalised_list(taxonomy.normalise_segment),
+    Field(max_length=MAX_LIST_ITEMS),
+    TEXT_LIST_SCHEMA,
+]
 PartnerTypes = Annotated[
-    list[str], _normalised_list(taxonomy.normalise_partner_type), TEXT_LIST_SCHEMA
+    list[str],
+    _normalised_list(taxonomy.normalise_partner_type),
+    Field(max_length=MAX_LIST_ITEMS),
+    TEXT_LIST_SCHEMA,
 ]
 
 
@@ -426,12 +468,19 @@ class Deal(BaseModel):
     country: Country = None
     segment: Segment = None
     languages: Languages = []
-    certifications: Annotated[list[str], BeforeValidator(_split_list), TEXT_LIST_SCHEMA] = []
+    certifications: Annotated[
+        list[Tag], BeforeValidator(_split_list), Field(max_length=MAX_LIST_ITEMS), TEXT_LIST_SCHEMA
+    ] = []
     partner_types: PartnerTypes = []
     specialisms: TagList = []
     deal_size: Money = None
-    top_k: int = Field(default=10, ge=1, le=100)
-    exclude: Annotated[list[str], BeforeValidator(_split_list), TEXT_LIST_SCHEMA] = []
+    top_k: int = Field(default=10, ge=1, le=100, strict=True)
+    exclude: Annotated[
+        list[Annotated[str, Field(max_length=MAX_TAG_CHARS)]],
+        BeforeValidator(_split_list),
+        Field(max_length=MAX_EXCLUDED_IDS),
+        TEXT_LIST_SCHEMA,
+    ] = []
     strict: Annotated[bool, BeforeValidator(_flag)] = True
     include_at_capacity: Annotated[bool, BeforeValidator(_flag)] = Field(
         default=False,

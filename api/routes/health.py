@@ -12,8 +12,12 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness: the process is up and answering."""
+async def healthz() -> dict[str, str]:
+    """Liveness: the process is up and answering.
+
+    Served on the event loop, not in the thread pool that sync routes share, so it answers
+    while every thread is busy with a large request.
+    """
     return {"status": "ok"}
 
 

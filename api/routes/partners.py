@@ -18,6 +18,8 @@ router = APIRouter(
     tags=["partners"],
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
+# SQLite integers are 64-bit: a larger OFFSET overflowed into a 500.
+MAX_OFFSET = 2**63 - 1
 PartnerIdPath = Annotated[str, Path(pattern=PARTNER_ID_RE, description="The partner's stable id.")]
 
 
@@ -41,7 +43,7 @@ def list_partners(
     segment: str | None = None,
     certification: Annotated[str | None, Query(description="certification name or key")] = None,
     q: Annotated[str | None, Query(max_length=200, description="name contains")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> PartnerList:
     """Partners matching every given filter, ordered by id, with pagination."""

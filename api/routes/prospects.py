@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -17,9 +16,11 @@ from api.deps import RecruiterKey, RecruitingDep, SettingsDep
 from api.errors import Problem, problem_responses
 from api.responses import ProspectScore, ScreenResult
 from matcher.ingest import IngestError, IngestReport, check_columns, read_records
+from matcher.ipp.config import validate_weights
 from matcher.recruiting import MAX_SCREEN_ROWS, SCREEN_COLUMNS
 from matcher.recruiting import ProspectScore as ProspectScoreResult
 from matcher.schemas import Prospect
+from matcher.spreadsheet import SafeDictWriter
 
 router = APIRouter(
     prefix="/prospects",
@@ -31,7 +32,15 @@ Weight = Annotated[float | None, Query(ge=0, le=100)]
 
 
 def _weights(**weights: float | None) -> dict[str, float]:
-    return {name: value for name, value in weights.items() if value is not None}
+    """The weights given, refused (422) when they leave no C with a weight above 0."""
+    given = {name: value for name, value in weights.items() if value is not None}
+    try:
+        validate_weights(given)
+    except ValueError as error:
+        raise Problem(
+            422, str(error), errors=[{"field": name, "message": str(error)} for name in given]
+        ) from None
+    return given
 
 
 @router.post("/score", response_model=ProspectScore)
@@ -121,6 +130,8 @@ async def _json_body(request: Request) -> Any:
         return json.loads(await request.body())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Problem(400, f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise Problem(400, "the body is not valid JSON: nested too deeply") from None
 
 
 def _json_records(body: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -170,7 +181,7 @@ async def _uploaded_records(
 def _as_csv(scored: list[tuple[str, ProspectScoreResult]]) -> str:
     """The scored rows as the screening CSV of DESIGN.md 3.5 (the same columns as the CLI's)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(SCREEN_COLUMNS))
+    writer = SafeDictWriter(buffer, fieldnames=list(SCREEN_COLUMNS))
     writer.writeheader()
     for name, score in scored:
         writer.writerow({"name": name, **score.csv_row()})

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from api.deps import ServiceDep, WidgetKey
 from api.errors import problem_responses
@@ -48,5 +50,10 @@ def widget_recommendations(
     """
     check_widget_origin(request)
     widget_rate_limit(request, key.key_id)
-    suggestions = widget_suggestions(service, context, country, languages, top_k)
+    try:
+        suggestions = widget_suggestions(service, context, country, languages, top_k)
+    except ValidationError as error:  # the query names a country or language that does not exist
+        raise RequestValidationError(
+            [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors()]
+        ) from None
     return WidgetAnswer(partners=[WidgetPartner(**suggestion) for suggestion in suggestions])

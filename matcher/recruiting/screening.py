@@ -58,10 +58,10 @@ def screen_file(
     Bad rows are reported with their line and column and left out of the output; the file as a
     whole failing (not UTF-8, no ``partner_id`` column ...) raises ``IngestError``.
     """
-    import csv
     from pathlib import Path
 
     from matcher.ingest import IngestReport, check_columns, read_records
+    from matcher.spreadsheet import SafeDictWriter
 
     path, output = Path(path), Path(output)
     report = ScreenReport()
@@ -71,7 +71,7 @@ def screen_file(
     checked = False
     try:
         with temporary.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(SCREEN_COLUMNS))
+            writer = SafeDictWriter(handle, fieldnames=list(SCREEN_COLUMNS))
             writer.writeheader()
             for chunk in read_records(path, chunk_rows, ingest_report):
                 if not checked:

@@ -84,7 +84,7 @@ ENDPOINTS: dict[str, tuple[set[str], Call]] = {
 @pytest.fixture(scope="module")
 def matrix_app(sample_api) -> tuple[TestClient, dict[str, dict[str, str]]]:
     client, headers = sample_api.client, sample_api.headers
-    client.app.state.recommendation_id = _recommendation_id(client, headers["admin"])  # type: ignore[attr-defined]
+    client.app.state.recommendation_id = _recommendation_id(client, headers["seller"])  # type: ignore[attr-defined]
     return client, headers
 
 

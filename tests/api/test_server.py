@@ -26,15 +26,20 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
-    """A uvicorn server on a random loopback port over a fresh home; stopped after the test."""
+    """A uvicorn server on a random loopback port over a fresh home; stopped after the test.
+
+    Its output (the access log included) goes to ``server_log(settings)``: a file, not a pipe,
+    so a long test cannot block the server on a full pipe.
+    """
     settings = Settings(home=tmp_path / "home")
     port = free_port()
     cli = Path(sys.executable).with_name("partnermatch")
     env = {**os.environ, "PARTNERMATCH_HOME": str(settings.home)}
+    log = server_log(settings).open("wb")
     process = subprocess.Popen(
         [str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -47,13 +52,18 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"server did not start:\n{output}")
+                pytest.fail(f"server did not start:\n{server_log(settings).read_text()}")
             time.sleep(0.2)
         yield base_url, settings
     finally:
         process.terminate()
         process.wait(timeout=20)
+        log.close()
+
+
+def server_log(settings: Settings) -> Path:
+    """Where the ``server`` fixture writes the server's output."""
+    return settings.home.parent / "server.log"
 
 
 def test_served_api_answers_over_http(server: tuple[str, Settings]) -> None:
@@ -79,3 +89,14 @@ def test_served_api_answers_over_http(server: tuple[str, Settings]) -> None:
         refused = client.get("/v1/partners")
         assert refused.status_code == 401
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_access_log_redacts_a_key_sent_in_the_query_string(server: tuple[str, Settings]) -> None:
+    base_url, settings = server
+    secret = keys.create_key(Store.from_settings(settings), "seller")[1]
+    response = httpx.get(f"{base_url}/v1/partners", params={"api_key": secret, "q": "acme"})
+    assert response.status_code == 401
+    time.sleep(0.5)  # uvicorn writes the access line after the response
+    log = server_log(settings).read_text()
+    assert "api_key=[redacted]&q=acme" in log
+    assert secret not in log
