@@ -177,5 +177,11 @@ def _stored(store: Store, partner_id: str) -> Any:
 def _widget_answer(backends: Backends, key: ApiKey, deal: Deal) -> list[dict[str, Any]]:
     """The widget's public-fields answer for a deal's description, as the widget route gives."""
     return widget_suggestions(
-        backends.service, deal.description or "", deal.country, deal.languages, deal.top_k
+        backends.service,
+        deal.description or "",
+        deal.country,
+        deal.languages,
+        deal.top_k,
+        key_id=key.key_id,
+        channel="mcp",
     )

@@ -51,7 +51,9 @@ def widget_recommendations(
     check_widget_origin(request)
     widget_rate_limit(request, key.key_id)
     try:
-        suggestions = widget_suggestions(service, context, country, languages, top_k)
+        suggestions = widget_suggestions(
+            service, context, country, languages, top_k, key_id=key.key_id
+        )
     except ValidationError as error:  # the query names a country or language that does not exist
         raise RequestValidationError(
             [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors()]

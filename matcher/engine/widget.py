@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from matcher.audit import record_recommendation
 from matcher.engine.service import MatchingService
 from matcher.schemas import Deal
 
@@ -37,14 +38,18 @@ def widget_suggestions(
     country: str | None = None,
     languages: list[str] | None = None,
     top_k: int = 3,
+    key_id: str | None = None,
+    channel: str = "widget",
 ) -> list[dict[str, Any]]:
     """Partner suggestions for an in-app ``context``, as public profiles plus matching assets.
 
     Country and languages, when given, are hard constraints (a customer in Japan is not shown
-    a partner who does not serve Japan).
+    a partner who does not serve Japan). The served answer is audited under ``channel``, as
+    every other recommendation is, although the caller sees none of its scores.
     """
     deal = Deal(description=context, country=country, languages=languages or [], top_k=top_k)
     answer = service.recommend(deal)
+    record_recommendation(service.store, deal.model_dump(mode="json"), answer, key_id, channel)
     suggestions: list[dict[str, Any]] = []
     for result in answer["results"]:
         partner = service.partner(result["partner_id"])
