@@ -13,8 +13,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
+from matcher.audit import get_recommendation
 from matcher.schemas import Flag, Money, PartnerId
 from matcher.store import Store, feedback_events
+from matcher.taxonomy import UnknownValueError
 from matcher.webhooks import emit
 
 FEEDBACK_KINDS: tuple[str, ...] = ("accepted", "rejected", "outcome")
@@ -71,6 +73,21 @@ class Feedback(BaseModel):
         if self.kind == "outcome" and (self.won is None or not self.deal_id):
             raise ValueError("outcome feedback needs deal_id and won")
         return self
+
+
+def check_known(store: Store, feedback: Feedback) -> None:
+    """Refuse feedback naming a partner or recommendation the store does not know.
+
+    Such events were stored and then trained on as if they were real outcomes. Raises
+    :class:`~matcher.taxonomy.UnknownValueError` naming the field.
+    """
+    if store.get_partner(feedback.partner_id) is None:
+        raise UnknownValueError("partner_id", feedback.partner_id, [], "no such partner")
+    recommendation_id = feedback.recommendation_id
+    if recommendation_id is not None and get_recommendation(store, recommendation_id) is None:
+        raise UnknownValueError(
+            "recommendation_id", recommendation_id, [], "no such served recommendation"
+        )
 
 
 def record_feedback(store: Store, feedback: Feedback, key_id: str | None = None) -> int:
