@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import RecruiterKey, RecruitingDep, SettingsDep
@@ -107,8 +108,10 @@ async def screen_prospects(
         records = _json_records(await _json_body(request))
     else:
         raise Problem(415, "send a JSON list of prospects or a multipart upload with field `file`")
-    try:
-        scored, report = recruiting.screen(records, weights, ingest_report.problems)
+    try:  # scoring 5,000 rows on the event loop stalled every other request for 2.3 s
+        scored, report = await run_in_threadpool(
+            recruiting.screen, records, weights, ingest_report.problems
+        )
     except ValueError as error:
         raise Problem(413, str(error)) from None
     problems = [
@@ -116,7 +119,7 @@ async def screen_prospects(
         for p in sorted(report.problems, key=lambda p: p.line)
     ]
     if output == "csv":
-        return Response(_as_csv(scored), media_type="text/csv")
+        return Response(await run_in_threadpool(_as_csv, scored), media_type="text/csv")
     return {
         "rows_read": report.rows_read,
         "rows_scored": report.rows_scored,
@@ -127,7 +130,7 @@ async def screen_prospects(
 
 async def _json_body(request: Request) -> Any:
     try:
-        return json.loads(await request.body())
+        return await run_in_threadpool(json.loads, await request.body())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Problem(400, f"the body is not valid JSON: {error}") from None
     except RecursionError:
@@ -158,7 +161,21 @@ async def _uploaded_records(
     content = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise Problem(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-    suffix = Path(upload.filename or "upload.csv").suffix.lower() or ".csv"
+    records = await run_in_threadpool(
+        _parsed_upload, content, upload.filename or "upload", chunk_rows, report
+    )
+    if not records and not report.problems:
+        raise Problem(
+            422, "the file has no data rows", errors=[{"field": "file", "message": "empty"}]
+        )
+    return records
+
+
+def _parsed_upload(
+    content: bytes, filename: str, chunk_rows: int, report: IngestReport
+) -> list[tuple[int, dict[str, Any]]]:
+    """The uploaded file's rows; parsing is CPU work, run off the event loop by the caller."""
+    suffix = Path(filename).suffix.lower() or ".csv"
     with tempfile.TemporaryDirectory(prefix="partnermatch-screen-") as scratch:
         path = Path(scratch) / f"prospects{suffix}"
         path.write_bytes(content)
@@ -169,12 +186,8 @@ async def _uploaded_records(
                     check_columns("prospects", chunk.columns, path, report)
                 records.extend((record.line, record.values) for record in chunk.records)
         except IngestError as error:
-            message = str(error).replace(path.name, upload.filename or "upload")
+            message = str(error).replace(path.name, filename)
             raise Problem(422, message, errors=[{"field": "file", "message": message}]) from None
-    if not records and not report.problems:
-        raise Problem(
-            422, "the file has no data rows", errors=[{"field": "file", "message": "empty"}]
-        )
     return records
 
 
