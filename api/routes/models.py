@@ -10,6 +10,7 @@ from api.deps import AdminKey, ServiceDep, SettingsDep
 from api.errors import Problem, problem_responses
 from api.responses import ModelList
 from matcher.ipp import ModelRegistry, RegistryError
+from matcher.webhooks import emit
 
 router = APIRouter(prefix="/models", tags=["models"], responses=problem_responses(401, 403))
 
@@ -38,4 +39,5 @@ def promote_model(
     except RegistryError as error:
         raise Problem(422, f"{version} cannot be promoted: {error}") from None
     service.reload_scorer()
+    emit(service.store, "model.promoted", {"model_version": version})
     return list_models(settings, service, key)

@@ -18,6 +18,7 @@ from matcher.embedding.base import Embedder
 from matcher.engine.build import build_engine, load_engine
 from matcher.engine.evidence import evidence_from_store
 from matcher.engine.exposure import concentration
+from matcher.engine.filters import at_capacity
 from matcher.engine.index import IndexLoadError, IndexMissingError
 from matcher.engine.locks import ReadWriteLock
 from matcher.engine.ranker import load_ranker
@@ -27,6 +28,7 @@ from matcher.ipp.base import IppScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store
+from matcher.webhooks import emit
 
 log = logging.getLogger(__name__)
 
@@ -176,11 +178,16 @@ class MatchingService:
         """Store a partner and make it findable at once (index updated in place)."""
         self.store.upsert_partners([partner])
         self._apply(partner.partner_id)
+        emit(self.store, "partner.updated", {"partner_id": partner.partner_id})
+        if at_capacity(partner):
+            emit(self.store, "partner.at_capacity", {"partner_id": partner.partner_id})
 
     def delete_partner(self, partner_id: str) -> bool:
         """Delete a partner from the store and the live engine; ``False`` if unknown."""
         deleted = self.store.delete_partner(partner_id)
         self._apply(partner_id)
+        if deleted:
+            emit(self.store, "partner.deleted", {"partner_id": partner_id})
         return deleted
 
     def _apply(self, partner_id: str) -> None:
@@ -235,4 +242,5 @@ class MatchingService:
                 with self._lock.writing():
                     self._writes_during_rebuild = None
         log.info("index rebuilt and swapped in: %s", engine.index.index_version)
+        emit(self.store, "index.rebuilt", {"index_version": engine.index.index_version})
         return engine.index.index_version

@@ -4,6 +4,7 @@ retries after the receiver was down, and the admin routes."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from matcher.webhooks import SIGNATURE_HEADER, verify
+from tests.api.conftest import REPO
 from tests.api.live import Served
 from tests.api.test_server import free_port
 
@@ -151,3 +153,33 @@ def test_registration_refuses_hosts_not_allowed_and_unknown_events(
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "events"
     seller = {"Authorization": f"Bearer {served.keys['seller']}"}
     assert api.get("/v1/webhooks", headers=seller).status_code == 403
+
+
+def test_partner_index_and_model_events_reach_the_receiver(
+    setup: tuple[Served, Receiver],
+) -> None:
+    served, receiver = setup
+    admin = {"Authorization": f"Bearer {served.keys['admin']}"}
+    api = httpx.Client(base_url=served.url, timeout=60)
+    events = ["partner.updated", "partner.at_capacity", "partner.deleted"]
+    events += ["index.rebuilt", "model.promoted"]
+    url = f"http://127.0.0.1:{receiver.port}/hook"
+    hook = api.post("/v1/webhooks", json={"url": url, "events": events}, headers=admin).json()
+    full = {"partner_id": "P-FULL", "name": "Booked Ltd", "partner_type": "isv"}
+    full |= {"active_projects": 4, "max_projects": 4}
+    assert api.put("/v1/partners/P-FULL", json=full, headers=admin).status_code == 200
+    assert api.delete("/v1/partners/P-FULL", headers=admin).status_code == 204
+    assert api.post("/v1/index/rebuild", headers=admin).status_code in (200, 202)
+    models = served.app.state.settings.resolved_models_dir
+    shutil.copytree(REPO / "models" / "ipp-0001", models / "ipp-0001")
+    assert api.post("/v1/models/ipp-0001/promote", headers=admin).status_code == 200
+    wait_for(lambda: len(receiver.received) == 5)
+    got = {}
+    for headers, body in receiver.received:
+        assert verify(hook["secret"], body, headers[SIGNATURE_HEADER])
+        event = json.loads(body)
+        got[event["type"]] = event["data"]
+    assert got["partner.updated"] == got["partner.at_capacity"] == {"partner_id": "P-FULL"}
+    assert got["partner.deleted"] == {"partner_id": "P-FULL"}
+    assert got["index.rebuilt"]["index_version"]
+    assert got["model.promoted"] == {"model_version": "ipp-0001"}
