@@ -83,6 +83,7 @@ def recommend(
 ) -> None:
     """Recommend partners (or, with --teams, teams) for a deal; prints the JSON answer."""
     from matcher import taxonomy
+    from matcher.audit import record_recommendation, record_teams
     from matcher.engine.build import load_engine
     from matcher.engine.index import IndexLoadError
     from matcher.engine.teams import CoSell, recommend_teams
@@ -116,6 +117,12 @@ def recommend(
     except taxonomy.UnknownValueError as error:
         console.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(code=2) from None
+    # Audited like the API's answers (no key: the CLI runs with the store's own access).
+    request = deal.model_dump(mode="json")
+    if teams:
+        record_teams(store, request, answer, None)
+    else:
+        record_recommendation(store, request, answer, None, channel="cli")
     typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
 
 

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from matcher import taxonomy
+from matcher.audit import get_recommendation
 from matcher.embedding.base import Embedder, FakeEmbedder
 from matcher.engine.build import build_engine, load_engine
 from matcher.engine.index import IndexStaleError
@@ -391,6 +392,9 @@ def test_cli_recommend_prints_the_json_answer(
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert answer["results"][0]["partner_id"] == "P-PPM"
+    record = get_recommendation(store, answer["recommendation_id"])
+    assert record is not None and record["channel"] == "cli" and record["key_id"] is None
+    assert record["results"][0]["partner_id"] == "P-PPM"
 
 
 def test_cli_recommend_bad_deal_names_the_field_and_exits_2(
