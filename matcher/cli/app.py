@@ -16,14 +16,26 @@ import typer
 from matcher import keys
 from matcher.cli import engine, ipp, partners
 from matcher.cli.console import console, open_store, print_problems, progress_bar
+from matcher.cli.errors import DEBUG_FLAG, OneLineErrors
 from matcher.ingest import IngestError, IngestReport, Kind, ingest
 from matcher.settings import get_settings
 
-app = typer.Typer(
+app = OneLineErrors(
     help="partnermatch: find the right partner for a deal, a customer or a recruiting drive.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _global_options(
+    debug: bool = typer.Option(
+        False, DEBUG_FLAG, help="On an unexpected error, show the full traceback."
+    ),
+) -> None:
+    """``--debug`` is read by :class:`OneLineErrors`; declared here so the CLI accepts it."""
+
+
 ingest_app = typer.Typer(
     help="Load partner or outcome files (CSV or JSONL) into the store.", no_args_is_help=True
 )
