@@ -6,10 +6,11 @@ what is needed to answer, without storing whole profiles (those change; ids and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, delete, select
 
 from matcher.store import Store, recommendations_served
 from matcher.webhooks import emit
@@ -74,6 +75,31 @@ def get_recommendation(store: Store, recommendation_id: str) -> dict[str, Any] |
         ).first()
     if row is None:
         return None
+    return _record(row)
+
+
+def _record(row: Row[Any]) -> dict[str, Any]:
     record = dict(row._mapping)
     record["created_at"] = record["created_at"].isoformat()
     return record
+
+
+def records_since(store: Store, since: datetime) -> Iterator[dict[str, Any]]:
+    """Every record served at or after ``since``, oldest first, streamed (the log is long)."""
+    with store.engine.connect() as connection:
+        rows = connection.execution_options(stream_results=True).execute(
+            select(recommendations_served)
+            .where(recommendations_served.c.created_at >= since)
+            .order_by(recommendations_served.c.created_at)
+        )
+        for row in rows:
+            yield _record(row)
+
+
+def purge_before(store: Store, cutoff: datetime) -> int:
+    """Delete the records served before ``cutoff`` (the retention limit); returns how many."""
+    with store.transaction() as connection:
+        result = connection.execute(
+            delete(recommendations_served).where(recommendations_served.c.created_at < cutoff)
+        )
+    return result.rowcount

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(
         default=8, ge=1, le=20, description="Webhook delivery attempts before it is failed."
     )
+    audit_retention_days: int = Field(
+        default=365,
+        gt=0,
+        description="Audit records older than this are deleted by `partnermatch audit purge`.",
+    )
     max_request_bytes: int = Field(
         default=11 * 1024 * 1024, gt=0, description="Largest HTTP request body accepted."
     )

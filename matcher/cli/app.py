@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from matcher import keys
-from matcher.cli import engine, ipp, partners
+from matcher.cli import audit, engine, ipp, partners
 from matcher.cli.console import console, open_store, print_problems, progress_bar
 from matcher.cli.errors import DEBUG_FLAG, OneLineErrors
 from matcher.ingest import IngestError, IngestReport, Kind, ingest
@@ -174,4 +174,5 @@ logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(mes
 engine.register(app)
 ipp.register(app)
 partners.register(app)
+audit.register(app)
 _load_plugins()
