@@ -23,9 +23,18 @@ def record_recommendation(
     key_id: str | None,
     channel: str = "api",
 ) -> None:
-    """Store one served answer (DESIGN.md 3.3 shape) under its ``recommendation_id``."""
+    """Store one served answer (DESIGN.md 3.3 shape) under its ``recommendation_id``.
+
+    Each result keeps its reason line too: "why this partner?" must be answerable later
+    from what was said then, not from a profile that has changed since.
+    """
     results = [
-        {"partner_id": r["partner_id"], "rank": r["rank"], "score": r["score"]}
+        {
+            "partner_id": r["partner_id"],
+            "rank": r["rank"],
+            "score": r["score"],
+            "reason": r.get("reason"),
+        }
         for r in answer["results"]
     ]
     with store.transaction() as connection:

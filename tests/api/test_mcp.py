@@ -76,6 +76,7 @@ async def test_http_tools_match_rest_and_are_audited(served: Served) -> None:
     record = get_recommendation(served.app.state.store, answer["recommendation_id"])
     assert record is not None and record["channel"] == "mcp"
     assert [r["partner_id"] for r in record["results"]] == top
+    assert [r["reason"] for r in record["results"]] == [r["reason"] for r in answer["results"]]
 
     async with served.client("seller") as client:
         explained = payload(
@@ -85,6 +86,7 @@ async def test_http_tools_match_rest_and_are_audited(served: Served) -> None:
             )
         )
         assert explained["result"]["rank"] == 1 and explained["request"]["country"] == "DE"
+        assert explained["result"]["reason"] == answer["results"][0]["reason"]
         feedback = payload(
             await client.call_tool(
                 "record_feedback",
