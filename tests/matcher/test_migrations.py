@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy import create_engine
 from matcher import migrations
 from matcher.schemas import Partner
 from matcher.store import Store, metadata
+from tests.pg_cluster import Cluster
 
 pytestmark = pytest.mark.both_databases
 
@@ -50,3 +52,25 @@ def test_a_sqlite_file_from_before_migrations_is_stamped_and_keeps_its_rows(
     assert migrations.current_revision(store.engine) == migrations.head_revision()
     with store.engine.connect() as connection:
         assert connection.execute(metadata.tables["api_keys"].select()).all()[0].key_id == "k1"
+
+
+def test_replicas_starting_at_once_on_an_empty_postgresql_database_all_come_up(
+    postgres_cluster: Cluster,
+) -> None:
+    """Without the advisory lock several would race to CREATE TABLE and all but one fail."""
+    import psycopg
+
+    with psycopg.connect(
+        host="127.0.0.1", port=postgres_cluster.port, user=postgres_cluster.user,
+        dbname="postgres", autocommit=True,
+    ) as admin:  # fmt: skip
+        admin.execute("DROP DATABASE IF EXISTS replicas_at_once")
+        admin.execute("CREATE DATABASE replicas_at_once")
+    url = postgres_cluster.url("replicas_at_once")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        stores = list(pool.map(lambda _: Store(url), range(6)))
+    assert {migrations.current_revision(store.engine) for store in stores} == {
+        migrations.head_revision()
+    }
+    for store in stores:
+        store.engine.dispose()
