@@ -63,11 +63,11 @@ class Settings(BaseSettings):
         default=11 * 1024 * 1024, gt=0, description="Largest HTTP request body accepted."
     )
     max_in_flight: int = Field(
-        default=32,
+        default=8,
         gt=0,
         description="Requests one worker serves at once; more are answered 503 with "
-        "Retry-After (/healthz, /readyz and /metrics always answer). Below the 40 threads "
-        "that serve sync routes, so the health checks always find one.",
+        "Retry-After (/healthz, /readyz and /metrics always answer). A few per core: "
+        "more only lengthens the queue inside the worker (bench/overload.py).",
     )
     retry_after_s: int = Field(
         default=1, gt=0, description="Retry-After (seconds) of a 503 for too many in flight."
