@@ -130,20 +130,35 @@ def _flag(value: Any) -> Any:
 
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
 Tag = Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS)]
-# Lists arrive as JSON arrays or, from CSV, as one `;`-separated string: the documented
-# request schema says both (responses are always arrays).
-TEXT_LIST_SCHEMA = WithJsonSchema(
-    {
-        "anyOf": [
-            {"type": "array", "items": {"type": "string"}},
-            {"type": "string", "description": "items separated by ';'"},
-            {"type": "null", "description": "same as an empty list"},
-        ]
-    },
-    mode="validation",
-)
+
+
+def text_list_schema(max_items: int) -> WithJsonSchema:
+    """The documented request schema of a text list, with its size limits in the OpenAPI.
+
+    Lists arrive as JSON arrays or, from CSV, as one `;`-separated string: the schema says both
+    (responses are always arrays).
+    """
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": MAX_TAG_CHARS},
+                    "maxItems": max_items,
+                },
+                {"type": "string", "description": f"at most {max_items} items separated by ';'"},
+                {"type": "null", "description": "same as an empty list"},
+            ]
+        },
+        mode="validation",
+    )
+
+
 TagList = Annotated[
-    list[Tag], BeforeValidator(_split_list), Field(max_length=MAX_LIST_ITEMS), TEXT_LIST_SCHEMA
+    list[Tag],
+    BeforeValidator(_split_list),
+    Field(max_length=MAX_LIST_ITEMS),
+    text_list_schema(MAX_LIST_ITEMS),
 ]
 Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_unknown_number)]
 Share = Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_unknown_number)]
@@ -294,31 +309,31 @@ Languages = Annotated[
     list[str],
     _normalised_list(taxonomy.normalise_language),
     Field(max_length=MAX_LIST_ITEMS),
-    TEXT_LIST_SCHEMA,
+    text_list_schema(MAX_LIST_ITEMS),
 ]
 Countries = Annotated[
     list[str],
     _normalised_list(taxonomy.normalise_countries, expands=True),
     Field(max_length=MAX_COUNTRIES),
-    TEXT_LIST_SCHEMA,
+    text_list_schema(MAX_COUNTRIES),
 ]
 Industries = Annotated[
     list[str],
     _normalised_list(taxonomy.normalise_industry),
     Field(max_length=MAX_LIST_ITEMS),
-    TEXT_LIST_SCHEMA,
+    text_list_schema(MAX_LIST_ITEMS),
 ]
 Segments = Annotated[
     list[str],
     _normalised_list(taxonomy.normalise_segment),
     Field(max_length=MAX_LIST_ITEMS),
-    TEXT_LIST_SCHEMA,
+    text_list_schema(MAX_LIST_ITEMS),
 ]
 PartnerTypes = Annotated[
     list[str],
     _normalised_list(taxonomy.normalise_partner_type),
     Field(max_length=MAX_LIST_ITEMS),
-    TEXT_LIST_SCHEMA,
+    text_list_schema(MAX_LIST_ITEMS),
 ]
 
 
@@ -331,7 +346,7 @@ Assets = Annotated[
     list[str],
     _normalised_list(_normalise_asset),
     Field(max_length=MAX_LIST_ITEMS),
-    TEXT_LIST_SCHEMA,
+    text_list_schema(MAX_LIST_ITEMS),
 ]
 
 
@@ -469,7 +484,10 @@ class Deal(BaseModel):
     segment: Segment = None
     languages: Languages = []
     certifications: Annotated[
-        list[Tag], BeforeValidator(_split_list), Field(max_length=MAX_LIST_ITEMS), TEXT_LIST_SCHEMA
+        list[Tag],
+        BeforeValidator(_split_list),
+        Field(max_length=MAX_LIST_ITEMS),
+        text_list_schema(MAX_LIST_ITEMS),
     ] = []
     partner_types: PartnerTypes = []
     specialisms: TagList = []
@@ -479,7 +497,7 @@ class Deal(BaseModel):
         list[Annotated[str, Field(max_length=MAX_TAG_CHARS)]],
         BeforeValidator(_split_list),
         Field(max_length=MAX_EXCLUDED_IDS),
-        TEXT_LIST_SCHEMA,
+        text_list_schema(MAX_EXCLUDED_IDS),
     ] = []
     strict: Annotated[bool, BeforeValidator(_flag)] = True
     include_at_capacity: Annotated[bool, BeforeValidator(_flag)] = Field(

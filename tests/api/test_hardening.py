@@ -139,3 +139,12 @@ def test_an_audit_record_is_read_by_its_key_and_admins_only(sample_api) -> None:
     refused = client.get(path, headers=other_seller)
     assert refused.status_code == 404
     assert "key_id" not in refused.text
+
+
+def test_every_deal_list_documents_its_size_limit_in_the_openapi(sample_api) -> None:
+    schemas = sample_api.client.get("/openapi.json").json()["components"]["schemas"]
+    deal = schemas["Deal"]["properties"]
+    for field in ("languages", "certifications", "partner_types", "specialisms", "exclude"):
+        array = next(branch for branch in deal[field]["anyOf"] if branch.get("type") == "array")
+        assert array["maxItems"] > 0, field
+    assert deal["exclude"]["anyOf"][0]["maxItems"] == 1000
