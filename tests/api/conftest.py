@@ -59,6 +59,7 @@ def sample_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleApi]:
         home=tmp_path_factory.mktemp("home"),
         widget_origins=[WIDGET_ORIGIN],
         widget_rate_per_minute=1000,
+        webhook_allowed_hosts=["127.0.0.1"],
     )
     app = create_app(
         settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from matcher import keys
+from matcher.webhooks import create_webhook
 
 DEAL = {"description": "ERP data migration", "country": "DE", "top_k": 2}
 PROFILE = {"partner_id": "P-ROLE", "name": "Role Test", "partner_type": "isv"}
@@ -23,10 +24,26 @@ def _recommendation_id(client: TestClient, admin: dict[str, str]) -> str:
     )
 
 
+# A receiver on the discard port of loopback (allowed in the sample API's settings): deliveries
+# to it fail fast, which this test does not look at.
+HOOK = "http://127.0.0.1:9/hook"
+EVENTS = ["feedback.recorded"]
+
+
+def _webhook_id(client: TestClient) -> str:
+    """A fresh subscription, registered directly, for the routes that need one."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    return str(create_webhook(store, HOOK, EVENTS, ["127.0.0.1"])["webhook_id"])
+
+
 ENDPOINTS: dict[str, tuple[set[str], Call]] = {
     "POST /v1/recommendations": (
         {"admin", "seller"},
         lambda c, h: c.post("/v1/recommendations", json=DEAL, headers=h),
+    ),
+    "POST /v1/recommendations/teams": (
+        {"admin", "seller"},
+        lambda c, h: c.post("/v1/recommendations/teams", json=DEAL, headers=h),
     ),
     "GET /v1/recommendations/{id}": (
         {"admin", "seller"},
@@ -78,6 +95,23 @@ ENDPOINTS: dict[str, tuple[set[str], Call]] = {
         {"admin"},
         lambda c, h: c.post("/v1/models/ipp-0001/promote", headers=h),
     ),
+    "POST /v1/webhooks": (
+        {"admin"},
+        lambda c, h: c.post("/v1/webhooks", json={"url": HOOK, "events": EVENTS}, headers=h),
+    ),
+    "GET /v1/webhooks": ({"admin"}, lambda c, h: c.get("/v1/webhooks", headers=h)),
+    "DELETE /v1/webhooks/{id}": (
+        {"admin"},
+        lambda c, h: c.delete(f"/v1/webhooks/{_webhook_id(c)}", headers=h),
+    ),
+    "POST /v1/webhooks/{id}/rotate": (
+        {"admin"},
+        lambda c, h: c.post(f"/v1/webhooks/{_webhook_id(c)}/rotate", headers=h),
+    ),
+    "GET /v1/webhooks/{id}/deliveries": (
+        {"admin"},
+        lambda c, h: c.get(f"/v1/webhooks/{_webhook_id(c)}/deliveries", headers=h),
+    ),
 }
 
 
@@ -112,9 +146,9 @@ def test_every_v1_route_is_in_the_matrix(matrix_app) -> None:
     client, _ = matrix_app
     paths = client.get("/openapi.json").json()["paths"]
     routes = {
-        f"{method.upper()} {path}".replace("{partner_id}", "{id}").replace(
-            "{recommendation_id}", "{id}"
-        )
+        f"{method.upper()} {path}".replace("{partner_id}", "{id}")
+        .replace("{recommendation_id}", "{id}")
+        .replace("{webhook_id}", "{id}")
         for path, operations in paths.items()
         if path.startswith("/v1/")
         for method in operations
