@@ -66,3 +66,16 @@ def test_a_max_team_size_out_of_bounds_is_a_422_naming_the_field(sample_app, siz
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "max_team_size" in response.text
+
+
+def test_a_team_member_can_be_accepted_under_the_team_answer_id(sample_app) -> None:  # type: ignore[no-untyped-def]
+    client, headers = sample_app
+    answer = client.post(
+        "/v1/recommendations/teams", json=TWO_LANGUAGE_DEAL, headers=headers["seller"]
+    ).json()
+    member = answer["teams"][0]["members"][1]["partner_id"]
+    feedback = {"kind": "accepted", "recommendation_id": answer["recommendation_id"]}
+    accepted = client.post(
+        "/v1/feedback", json={**feedback, "partner_id": member}, headers=headers["seller"]
+    )
+    assert accepted.status_code in (200, 201), accepted.text
