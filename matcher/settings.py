@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         default="use",
         description="Sentence embedding backend: `use` (default: Universal Sentence Encoder "
         "multilingual v3; German, French, Spanish and Dutch briefs find what their English "
-        "versions find, and full nDCG@10 0.545 vs 0.529 for MiniLM int8 on the judged deals, "
+        "versions find, and full nDCG@10 0.547 vs 0.529 for MiniLM int8 on the judged deals, "
         "see bench/results/deal_text.md), or all-MiniLM-L6-v2 through sentence-transformers: "
         "`torch`, `onnx` (fp32) or `onnx-int8` (~3x faster than torch, within 0.01 nDCG).",
     )

@@ -12,8 +12,8 @@ import pytest
 
 from bench.specialism_matching import KINDS, explanation_path, read_pairs, scores
 from matcher.embedding.base import Embedder
-from matcher.engine.explain import deal_phrases
 from matcher.embedding.calibration import calibration_for
+from matcher.engine.explain import deal_phrases
 from matcher.schemas import Deal
 from matcher.settings import Settings
 
