@@ -102,11 +102,12 @@ def build_mcp_server(backends: Backends, resolve_key: KeyResolver) -> MCPServer:
         ctx: Context,
     ) -> dict[str, Any]:
         """What was served for one partner in a past recommendation: deal, versions, rank, score."""
-        await authorised(ctx, SELLER)
+        key = await authorised(ctx, SELLER)
 
         def explain() -> dict[str, Any]:
             record = get_recommendation(store, recommendation_id)
-            if record is None:
+            # As GET /v1/recommendations/{id}: another seller's record does not exist for you.
+            if record is None or (key.role != "admin" and record["key_id"] != key.key_id):
                 raise Problem(404, f"no recommendation with id {recommendation_id!r}")
             served = [r for r in record["results"] if r["partner_id"] == partner_id]
             if not served:

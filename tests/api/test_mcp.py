@@ -103,6 +103,17 @@ async def test_http_tools_match_rest_and_are_audited(served: Served) -> None:
         card = payload(await client.call_tool("get_scorecard", {"partner_id": top[0]}))
         assert card["partner_id"] == top[0] and "quarters" in card
 
+    # As GET /v1/recommendations/{id}: admins read any record, another seller none.
+    asked = {"recommendation_id": answer["recommendation_id"], "partner_id": top[0]}
+    async with served.client("admin") as admin:
+        assert not (await admin.call_tool("explain_recommendation", asked)).is_error
+    served.keys["other_seller"] = keys.create_key(served.app.state.store, "seller")[1]
+    async with served.client("other_seller") as other:
+        hidden = await other.call_tool("explain_recommendation", asked)
+        assert error_text(hidden).endswith(
+            f"no recommendation with id {asked['recommendation_id']!r}"
+        )
+
 
 @pytest.mark.anyio
 async def test_http_roles_limit_tools_as_rest_does(served: Served) -> None:
