@@ -75,7 +75,7 @@ def create_app(
         )
         worker.start()
         try:
-            async with app.state.mcp_lifespan:
+            async with app.state.mcp.running():
                 yield
         finally:
             worker.stop()
@@ -104,5 +104,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(v1_router)
     app.include_router(pages.router)
-    app.state.mcp_lifespan = mount_mcp(app, Backends(store, service, app.state.recruiting))
+    app.state.mcp = mount_mcp(app, Backends(store, service, app.state.recruiting))
     return app
