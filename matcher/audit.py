@@ -25,8 +25,8 @@ def record_recommendation(
 ) -> None:
     """Store one served answer (DESIGN.md 3.3 shape) under its ``recommendation_id``.
 
-    Each result keeps its reason line too: "why this partner?" must be answerable later
-    from what was said then, not from a profile that has changed since.
+    Each result keeps its reason line, evidence and 4 Cs too: "why this partner?" must be
+    answerable later from what was said then, not from a profile that has changed since.
     """
     results = [
         {
@@ -34,6 +34,8 @@ def record_recommendation(
             "rank": r["rank"],
             "score": r["score"],
             "reason": r.get("reason"),
+            "evidence": r.get("evidence"),
+            "four_cs": r.get("four_cs"),
         }
         for r in answer["results"]
     ]

@@ -101,7 +101,8 @@ def build_mcp_server(backends: Backends, resolve_key: KeyResolver) -> MCPServer:
         partner_id: Annotated[str, Field(max_length=64, description="A partner in that answer.")],
         ctx: Context,
     ) -> dict[str, Any]:
-        """What was served for one partner in a past recommendation: deal, versions, rank, score."""
+        """What was served for one partner in a past recommendation: the deal, model and index
+        versions, rank, score, reason, evidence and 4 Cs as they were then."""
         key = await authorised(ctx, SELLER)
 
         def explain() -> dict[str, Any]:

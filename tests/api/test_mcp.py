@@ -87,6 +87,7 @@ async def test_http_tools_match_rest_and_are_audited(served: Served) -> None:
         )
         assert explained["result"]["rank"] == 1 and explained["request"]["country"] == "DE"
         assert explained["result"]["reason"] == answer["results"][0]["reason"]
+        assert explained["result"]["evidence"] == answer["results"][0]["evidence"]
         feedback = payload(
             await client.call_tool(
                 "record_feedback",
