@@ -22,12 +22,13 @@ from api.deps import INTERNAL, RECRUITER, SELLER, check_role
 from api.errors import Problem
 from matcher.audit import get_recommendation, record_recommendation
 from matcher.engine import MatchingService, widget_suggestions
-from matcher.feedback import Feedback, record_feedback
+from matcher.feedback import Feedback, check_known, record_feedback
 from matcher.ipp import partner_quarters
 from matcher.keys import ApiKey, verify_key
 from matcher.recruiting import RecruitingService
 from matcher.schemas import Deal, Prospect
 from matcher.store import Store
+from matcher.taxonomy import UnknownValueError
 
 T = TypeVar("T")
 KeyResolver = Callable[[Context], ApiKey]
@@ -63,6 +64,8 @@ async def _serve(work: Callable[[], T]) -> T:
         return await anyio.to_thread.run_sync(work)
     except Problem as problem:
         raise ToolError(problem.detail) from problem
+    except UnknownValueError as error:  # a 422 naming the field on REST
+        raise ToolError(str(error)) from error
 
 
 def build_mcp_server(backends: Backends, resolve_key: KeyResolver) -> MCPServer:
@@ -143,7 +146,13 @@ def build_mcp_server(backends: Backends, resolve_key: KeyResolver) -> MCPServer:
         """Record that a seller accepted or rejected a recommended partner (a rejection needs a
         reason code), or a deal's outcome with that partner."""
         key = await authorised(ctx, SELLER)
-        return {"feedback_id": await _serve(lambda: record_feedback(store, feedback, key.key_id))}
+
+        def store_known() -> int:
+            # as POST /v1/feedback: an unknown partner or recommendation is refused, not trained on
+            check_known(store, feedback)
+            return record_feedback(store, feedback, key.key_id)
+
+        return {"feedback_id": await _serve(store_known)}
 
     @server.tool()
     async def get_partner(

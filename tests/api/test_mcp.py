@@ -101,6 +101,11 @@ async def test_http_tools_match_rest_and_are_audited(served: Served) -> None:
             )
         )
         assert feedback["feedback_id"] >= 1
+        unknown = await client.call_tool(
+            "record_feedback",
+            {"feedback": {"kind": "accepted", "recommendation_id": "r_nope", "partner_id": top[0]}},
+        )
+        assert unknown.is_error and "recommendation_id" in error_text(unknown)
         card = payload(await client.call_tool("get_scorecard", {"partner_id": top[0]}))
         assert card["partner_id"] == top[0] and "quarters" in card
 
