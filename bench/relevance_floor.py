@@ -34,8 +34,6 @@ from matcher.schemas import Deal
 from matcher.settings import Settings
 from training.evaluate import load_engine_for, read_judged
 
-log = logging.getLogger(__name__)
-
 BACKENDS = ("onnx-int8", "use")
 # text a seller would never send as a deal, or a slip of the keyboard, in en/de/fr/es/nl
 NOISE: tuple[str, ...] = (
