@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.results import RESULTS, Record, provenance
+from bench.results import RESULTS, Record, provenance, write_results
 from matcher.embedding import get_embedder
 from matcher.engine import Recommender
 from matcher.schemas import Deal
@@ -164,10 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         backends = [measure(backend, args.data, Path(scratch)) for backend in args.backends]
     record = {**provenance("bench.relevance_floor"), "backends": backends}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    args.out.with_suffix(".md").write_text(markdown(record), encoding="utf-8")
-    print(markdown(record))
+    write_results(args.out, record, markdown(record))
 
 
 if __name__ == "__main__":

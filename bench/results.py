@@ -7,6 +7,7 @@ reader agree on the folders and fields.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -53,6 +54,15 @@ def provenance(module: str) -> Record:
 def results_path(name: str, quick: bool) -> Path:
     """Where a benchmark writes by default: a quick run never overwrites the full results."""
     return (QUICK_RESULTS if quick else RESULTS) / name
+
+
+def write_results(path: Path, record: Record, markdown: str) -> None:
+    """Write ``record`` as ``path`` (JSON) and its rendering beside it (``.md``), and print
+    the rendering: what a benchmark measured, for ``bench.report`` and for a reader."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    path.with_suffix(".md").write_text(markdown, encoding="utf-8")
+    print(markdown)
 
 
 def percentiles(

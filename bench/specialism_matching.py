@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
 
-from bench.results import RESULTS, Record, provenance
+from bench.results import RESULTS, Record, provenance, write_results
 from matcher.embedding import Embedder, get_embedder
 from matcher.embedding.calibration import Calibration, calibration_for
 from matcher.engine.explain import deal_phrases, explain, match_specialisms
@@ -362,10 +362,7 @@ def main(argv: list[str] | None = None) -> None:
         },
         "runs": runs,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    args.out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
-    print(markdown(result))
+    write_results(args.out, result, markdown(result))
 
 
 if __name__ == "__main__":

@@ -24,13 +24,12 @@ Run::
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.recommend_latency import prepare_home
-from bench.results import percentiles, provenance, results_path
+from bench.results import percentiles, provenance, results_path, write_results
 from matcher.embedding import get_embedder
 from matcher.engine import Recommender, load_engine
 from matcher.engine.query import read_deal
@@ -188,11 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="30 deals, var/bench results.")
     args = parser.parse_args(argv)
     run = measure(args.size, args.work, 30 if args.quick else args.deals)
-    out = results_path("teams.json", args.quick)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
-    out.with_suffix(".md").write_text(table(run), encoding="utf-8")
-    print(table(run))
+    write_results(results_path("teams.json", args.quick), run, table(run))
 
 
 if __name__ == "__main__":
