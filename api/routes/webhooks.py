@@ -30,7 +30,10 @@ class WebhookCreate(BaseModel):
     """A receiver to register: where to POST and which events."""
 
     url: Annotated[str, Field(max_length=2000, examples=["https://crm.example.com/hooks/pm"])]
-    events: Annotated[list[str], Field(min_length=1, examples=[list(EVENTS[:2])])]
+    events: Annotated[
+        list[Annotated[str, Field(max_length=64)]],
+        Field(min_length=1, max_length=len(EVENTS), examples=[list(EVENTS[:2])]),
+    ]
 
 
 def _missing(webhook_id: str) -> Problem:

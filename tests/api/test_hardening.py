@@ -148,3 +148,12 @@ def test_every_deal_list_documents_its_size_limit_in_the_openapi(sample_api) -> 
         array = next(branch for branch in deal[field]["anyOf"] if branch.get("type") == "array")
         assert array["maxItems"] > 0, field
     assert deal["exclude"]["anyOf"][0]["maxItems"] == 1000
+
+
+def test_a_webhook_naming_more_events_than_exist_is_a_422_and_not_stored(sample_api) -> None:
+    admin = sample_api.headers["admin"]
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["feedback.recorded"] * 10_000}
+    response = sample_api.client.post("/v1/webhooks", json=body, headers=admin)
+    assert response.status_code == 422 and "events" in response.text
+    stored = sample_api.client.get("/v1/webhooks", headers=admin).json()
+    assert all(webhook["url"] != body["url"] for webhook in stored)
