@@ -29,6 +29,12 @@ class FeedbackRecorded(BaseModel):
     feedback_id: int
 
 
+class TeamFeedbackRecorded(BaseModel):
+    """The stored event's id for each member of the team."""
+
+    feedback_ids: dict[str, int]
+
+
 class ModelList(BaseModel):
     """Registered versions and what is serving now."""
 

@@ -8,7 +8,7 @@ fixed list, so reasons can be counted); later the deal's outcome arrives. Each i
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
@@ -30,6 +30,8 @@ REJECT_REASONS: tuple[str, ...] = (
     "other",
 )
 RejectReason = Literal[REJECT_REASONS]  # type: ignore[valid-type]
+RecommendationId = Annotated[str, Field(max_length=64)]
+Note = Annotated[str, Field(max_length=1_000)]
 
 
 class Feedback(BaseModel):
@@ -57,12 +59,12 @@ class Feedback(BaseModel):
 
     kind: Literal[FEEDBACK_KINDS]  # type: ignore[valid-type]
     partner_id: PartnerId
-    recommendation_id: Annotated[str, Field(max_length=64)] | None = None
+    recommendation_id: RecommendationId | None = None
     deal_id: Annotated[str, Field(max_length=64)] | None = None
     reason: RejectReason | None = None
     won: Flag = None
     deal_size: Money = None
-    note: Annotated[str, Field(max_length=1_000)] | None = None
+    note: Note | None = None
 
     @model_validator(mode="after")
     def _fields_fit_the_kind(self) -> Feedback:
@@ -90,9 +92,18 @@ def check_known(store: Store, feedback: Feedback) -> None:
         )
 
 
-def record_feedback(store: Store, feedback: Feedback, key_id: str | None = None) -> int:
-    """Store one feedback event; returns its id."""
-    payload = feedback.model_dump(exclude_none=True, include={"deal_size", "note"})
+def record_feedback(
+    store: Store,
+    feedback: Feedback,
+    key_id: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> int:
+    """Store one feedback event; returns its id. ``context`` is kept with the event (and sent
+    with its webhook), e.g. the team rank of a whole-team verdict."""
+    payload = {
+        **feedback.model_dump(exclude_none=True, include={"deal_size", "note"}),
+        **(context or {}),
+    }
     with store.transaction() as connection:
         result = connection.execute(
             feedback_events.insert().values(
@@ -113,9 +124,83 @@ def record_feedback(store: Store, feedback: Feedback, key_id: str | None = None)
     emit(
         store,
         "feedback.recorded",
-        {"feedback_id": feedback_id, **feedback.model_dump(mode="json", exclude_none=True)},
+        {
+            "feedback_id": feedback_id,
+            **feedback.model_dump(mode="json", exclude_none=True),
+            **(context or {}),
+        },
     )
     return feedback_id
+
+
+class TeamFeedback(BaseModel):
+    """A seller's verdict on a whole served team: every member is accepted or rejected at once.
+
+    Sellers take or turn down a team as one proposal; recording it as one event per member (as
+    if each had been judged alone, with the team's rank kept beside it) lets training and the
+    partner pages use team verdicts exactly as single ones.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "accepted", "recommendation_id": "r_4f1c2a9b", "team_rank": 1},
+                {
+                    "kind": "rejected",
+                    "recommendation_id": "r_4f1c2a9b",
+                    "team_rank": 2,
+                    "reason": "wrong_region",
+                },
+            ]
+        },
+    )
+
+    kind: Literal["accepted", "rejected"]
+    recommendation_id: RecommendationId
+    team_rank: int = Field(ge=1, le=1_000, strict=True, description="The team's rank as served.")
+    reason: RejectReason | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _rejection_has_a_reason(self) -> TeamFeedback:
+        if self.kind == "rejected" and self.reason is None:
+            raise ValueError(f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}")
+        return self
+
+
+def team_members(store: Store, feedback: TeamFeedback) -> list[str]:
+    """The partner ids of the team ``feedback`` names, from the served answer's audit record.
+
+    Raises :class:`~matcher.taxonomy.UnknownValueError` naming ``recommendation_id`` when no
+    teams answer has that id, or ``team_rank`` when that answer had no team at that rank.
+    """
+    record = get_recommendation(store, feedback.recommendation_id)
+    if record is None or record["channel"] != "teams":
+        raise UnknownValueError(
+            "recommendation_id", feedback.recommendation_id, [], "no such served teams answer"
+        )
+    members = [r["partner_id"] for r in record["results"] if r["rank"] == feedback.team_rank]
+    if not members:
+        served = sorted({str(r["rank"]) for r in record["results"]}, key=int)
+        raise UnknownValueError("team_rank", str(feedback.team_rank), served, "no such team")
+    return members
+
+
+def record_team_feedback(
+    store: Store, feedback: TeamFeedback, key_id: str | None = None
+) -> dict[str, int]:
+    """Record the verdict on every member of the named team; returns the event id by partner."""
+    verdict = feedback.model_dump(include={"kind", "recommendation_id", "reason", "note"})
+    return {
+        partner_id: record_feedback(
+            store,
+            Feedback(**verdict, partner_id=partner_id),
+            key_id,
+            context={"team_rank": feedback.team_rank},
+        )
+        for partner_id in team_members(store, feedback)
+    }
 
 
 def feedback_for(store: Store, partner_id: str) -> list[dict[str, object]]:

@@ -20,9 +20,16 @@ from pydantic import Field
 
 from api.deps import INTERNAL, RECRUITER, SELLER, check_role
 from api.errors import Problem
-from matcher.audit import get_recommendation, record_recommendation
+from matcher.audit import get_recommendation, record_recommendation, record_teams
 from matcher.engine import MatchingService, widget_suggestions
-from matcher.feedback import Feedback, check_known, record_feedback
+from matcher.engine.teams import TeamDeal
+from matcher.feedback import (
+    Feedback,
+    TeamFeedback,
+    check_known,
+    record_feedback,
+    record_team_feedback,
+)
 from matcher.ipp import partner_quarters
 from matcher.keys import ApiKey, verify_key
 from matcher.recruiting import RecruitingService
@@ -35,7 +42,9 @@ KeyResolver = Callable[[Context], ApiKey]
 INSTRUCTIONS = """Partner matching for partner ecosystems. Use recommend_partners with a deal
 (prose in `description` is enough) to get ranked partners with evidence and a reason each;
 explain_recommendation to revisit a served answer; score_prospect to screen a would-be partner;
-record_feedback when a seller accepts or rejects a suggested partner."""
+record_feedback when a seller accepts or rejects a suggested partner. When a deal needs what no
+single partner has (recommend_partners says team_available), recommend_teams proposes partners
+who together cover it, and record_team_feedback accepts or rejects a whole team."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ async def _serve(work: Callable[[], T]) -> T:
 
 
 def build_mcp_server(backends: Backends, resolve_key: KeyResolver) -> MCPServer:
-    """The MCP server with the six partnermatch tools, keys resolved by ``resolve_key``."""
+    """The MCP server with the partnermatch tools, keys resolved by ``resolve_key``."""
     server = MCPServer("partnermatch", instructions=INSTRUCTIONS)
     store, service = backends.store, backends.service
 
@@ -92,6 +101,20 @@ def build_mcp_server(backends: Backends, resolve_key: KeyResolver) -> MCPServer:
         def answer() -> dict[str, Any]:
             result = service.recommend(deal)
             record_recommendation(store, deal.model_dump(mode="json"), result, key.key_id, "mcp")
+            return result
+
+        return await _serve(answer)
+
+    @server.tool()
+    async def recommend_teams(deal: TeamDeal, ctx: Context) -> dict[str, Any]:
+        """Teams of up to max_team_size partners (default 3) who together cover a deal no
+        single partner may: for each requirement (language, certification, partner type,
+        country, specialism phrase) the member who covers it, and what none covers."""
+        key = await authorised(ctx, SELLER)
+
+        def answer() -> dict[str, Any]:
+            result = service.teams(deal, deal.max_team_size)
+            record_teams(store, deal.model_dump(mode="json"), result, key.key_id)
             return result
 
         return await _serve(answer)
@@ -153,6 +176,14 @@ def build_mcp_server(backends: Backends, resolve_key: KeyResolver) -> MCPServer:
             return record_feedback(store, feedback, key.key_id)
 
         return {"feedback_id": await _serve(store_known)}
+
+    @server.tool(name="record_team_feedback")
+    async def team_feedback_tool(feedback: TeamFeedback, ctx: Context) -> dict[str, Any]:
+        """Accept or reject a whole team of a recommend_teams answer (its team_rank): one
+        event per member; a rejection needs a reason code."""
+        key = await authorised(ctx, SELLER)
+        ids = await _serve(lambda: record_team_feedback(store, feedback, key.key_id))
+        return {"feedback_ids": ids}
 
     @server.tool()
     async def get_partner(

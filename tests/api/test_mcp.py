@@ -36,6 +36,8 @@ TOOLS = {
     "record_feedback",
     "get_partner",
     "get_scorecard",
+    "recommend_teams",
+    "record_team_feedback",
 }
 
 
@@ -119,6 +121,31 @@ async def test_http_tools_match_rest_and_are_audited(served: Served) -> None:
         assert error_text(hidden).endswith(
             f"no recommendation with id {asked['recommendation_id']!r}"
         )
+
+
+@pytest.mark.anyio
+async def test_http_teams_are_served_audited_and_judged_as_a_whole(served: Served) -> None:
+    deal = {"industry": "manufacturing", "languages": ["zh", "pl"], "top_k": 2}
+    async with served.client("seller") as client:
+        answer = payload(await client.call_tool("recommend_teams", {"deal": deal}))
+        best = answer["teams"][0]
+        assert best["fully_covered"] and len(best["members"]) >= 2
+        record = get_recommendation(served.app.state.store, answer["recommendation_id"])
+        assert record is not None and record["channel"] == "teams"
+        verdict = {"kind": "accepted", "recommendation_id": answer["recommendation_id"]}
+        judged = payload(
+            await client.call_tool(
+                "record_team_feedback", {"feedback": {**verdict, "team_rank": best["rank"]}}
+            )
+        )
+        assert sorted(judged["feedback_ids"]) == sorted(m["partner_id"] for m in best["members"])
+        unserved = await client.call_tool(
+            "record_team_feedback", {"feedback": {**verdict, "team_rank": 99}}
+        )
+        assert "team_rank" in error_text(unserved)
+    async with served.client("widget") as client:
+        refused = await client.call_tool("recommend_teams", {"deal": deal})
+        assert "a widget key may not use this endpoint" in error_text(refused)
 
 
 @pytest.mark.anyio

@@ -183,3 +183,27 @@ def test_partner_index_and_model_events_reach_the_receiver(
     assert got["partner.deleted"] == {"partner_id": "P-FULL"}
     assert got["index.rebuilt"]["index_version"]
     assert got["model.promoted"] == {"model_version": "ipp-0001"}
+
+
+def test_a_team_answer_and_its_verdict_reach_the_receiver(setup: tuple[Served, Receiver]) -> None:
+    served, receiver = setup
+    admin = {"Authorization": f"Bearer {served.keys['admin']}"}
+    seller = {"Authorization": f"Bearer {served.keys['seller']}"}
+    api = httpx.Client(base_url=served.url, timeout=30)
+    hook = {
+        "url": f"http://127.0.0.1:{receiver.port}/hook",
+        "events": ["recommendation.served", "feedback.recorded"],
+    }
+    assert api.post("/v1/webhooks", json=hook, headers=admin).status_code == 201
+    deal = {"industry": "manufacturing", "languages": ["zh", "pl"], "top_k": 1}
+    answer = api.post("/v1/recommendations/teams", json=deal, headers=seller).json()
+    members = [m["partner_id"] for m in answer["teams"][0]["members"]]
+    verdict = {"kind": "accepted", "recommendation_id": answer["recommendation_id"], "team_rank": 1}
+    assert api.post("/v1/feedback/teams", json=verdict, headers=seller).status_code == 201
+    wait_for(lambda: len(receiver.received) == 1 + len(members))
+    served_event, *verdicts = [json.loads(body) for _, body in receiver.received]
+    assert served_event["type"] == "recommendation.served"
+    assert served_event["data"]["channel"] == "teams"
+    assert [r["partner_id"] for r in served_event["data"]["results"]] == members
+    assert sorted(e["data"]["partner_id"] for e in verdicts) == sorted(members)
+    assert {(e["type"], e["data"]["team_rank"]) for e in verdicts} == {("feedback.recorded", 1)}
