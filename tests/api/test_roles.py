@@ -18,10 +18,9 @@ PROSPECT = {"partner_id": "N-1", "name": "Newco", "partner_type": "msp", "countr
 Call = Callable[[TestClient, dict[str, str]], Response]
 
 
-def _recommendation_id(client: TestClient, admin: dict[str, str]) -> str:
-    return str(
-        client.post("/v1/recommendations", json=DEAL, headers=admin).json()["recommendation_id"]
-    )
+def _recommendation_id(client: TestClient, admin: dict[str, str], route: str = "") -> str:
+    answer = client.post(f"/v1/recommendations{route}", json=DEAL, headers=admin).json()
+    return str(answer["recommendation_id"])
 
 
 # A receiver on the discard port of loopback (allowed in the sample API's settings): deliveries
@@ -77,6 +76,14 @@ ENDPOINTS: dict[str, tuple[set[str], Call]] = {
             headers=h,
         ),
     ),
+    "POST /v1/feedback/teams": (
+        {"admin", "seller"},
+        lambda c, h: c.post(
+            "/v1/feedback/teams",
+            json={"kind": "accepted", "recommendation_id": c.app.state.teams_id, "team_rank": 1},  # type: ignore[attr-defined]
+            headers=h,
+        ),
+    ),
     "POST /v1/index/rebuild": ({"admin"}, lambda c, h: c.post("/v1/index/rebuild", headers=h)),
     "GET /v1/partners/{id}/scorecard": (
         {"admin", "seller"},
@@ -119,6 +126,7 @@ ENDPOINTS: dict[str, tuple[set[str], Call]] = {
 def matrix_app(sample_api) -> tuple[TestClient, dict[str, dict[str, str]]]:
     client, headers = sample_api.client, sample_api.headers
     client.app.state.recommendation_id = _recommendation_id(client, headers["seller"])  # type: ignore[attr-defined]
+    client.app.state.teams_id = _recommendation_id(client, headers["seller"], "/teams")  # type: ignore[attr-defined]
     return client, headers
 
 
