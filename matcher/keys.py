@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from matcher.store import Store, api_keys
+from matcher.store import API_KEY_CREATED, API_KEY_REVOKED, Store, api_keys
 
 ROLES: tuple[str, ...] = ("admin", "seller", "recruiter", "widget")
 _PREFIX = "pm"
@@ -58,6 +58,7 @@ def create_key(store: Store, role: str, label: str | None = None) -> tuple[ApiKe
                 created_at=created_at,
             )
         )
+        store.record_change(API_KEY_CREATED, key_id, connection)
     return ApiKey(key_id, role, label, created_at, None), f"{_PREFIX}_{key_id}_{secret}"
 
 
@@ -84,6 +85,8 @@ def revoke_key(store: Store, key_id: str) -> bool:
             .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC))
         )
+        if result.rowcount == 1:
+            store.record_change(API_KEY_REVOKED, key_id, connection)
     return result.rowcount == 1
 
 

@@ -1,4 +1,5 @@
-"""The SQL store: partners, outcomes, cached embeddings, API keys and feedback events.
+"""The SQL store: partners, outcomes, cached embeddings, API keys, feedback events and the
+change log.
 
 SQLAlchemy 2 Core over SQLite (a file, the default) or PostgreSQL
 (``postgresql+psycopg://...``); the schema is kept by the Alembic migrations in
@@ -7,6 +8,14 @@ SQLAlchemy 2 Core over SQLite (a file, the default) or PostgreSQL
 value (language, country, industry, ...) so that listing with filters is an indexed query.
 Every write runs in a transaction: pass ``connection`` to group writes (ingestion does, so a
 rejected file rolls back whole), or let the method open its own.
+
+Every write the serving processes hold in memory (partners, outcomes, API keys, model
+promotions, index rebuilds) also appends a row to ``change_log`` in the same transaction; the
+row's id is the *version*. The rows are appended at the end of the transaction under a lock
+(PostgreSQL: an advisory lock), so versions become visible in the order they were committed:
+a reader that has seen version *n* has seen every committed version below it. On PostgreSQL
+the commit also sends a ``NOTIFY`` on :data:`CHANGES_CHANNEL`, so followers
+(:mod:`matcher.engine.follower`) need not wait for their next poll.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import contextlib
 import ctypes
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +36,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -45,6 +56,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql as postgresql_insert
 from sqlalchemy.dialects import sqlite as sqlite_insert
@@ -157,6 +169,56 @@ recommendations_served = Table(
     Column("results", JSON, nullable=False),
 )
 
+# Every write a serving process must follow, in commit order; ``id`` is the version.
+change_log = Table(
+    "change_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# What changed (``change_log.kind``) and what ``subject`` then names.
+PARTNER_UPSERTED = "partner.upserted"  # partner_id (a pause is an upsert too)
+PARTNER_DELETED = "partner.deleted"  # partner_id
+OUTCOMES_INGESTED = "outcomes.ingested"  # how many rows were written
+MODEL_PROMOTED = "model.promoted"  # the version now promoted (ipp-NNNN or ranker-NNNN)
+MODEL_ROLLED_BACK = "model.rolled_back"  # the version rolled back to
+INDEX_REBUILT = "index.rebuilt"  # the index_version of the newly saved index
+API_KEY_CREATED = "api_key.created"  # key_id
+API_KEY_REVOKED = "api_key.revoked"  # key_id
+CHANGE_KINDS: tuple[str, ...] = (
+    PARTNER_UPSERTED,
+    PARTNER_DELETED,
+    OUTCOMES_INGESTED,
+    MODEL_PROMOTED,
+    MODEL_ROLLED_BACK,
+    INDEX_REBUILT,
+    API_KEY_CREATED,
+    API_KEY_REVOKED,
+)
+PARTNER_CHANGES: tuple[str, ...] = (PARTNER_UPSERTED, PARTNER_DELETED)
+# the PostgreSQL NOTIFY channel a commit with changes signals
+CHANGES_CHANNEL = "partnermatch_changes"
+# the advisory lock that orders change-log appends (any key nothing else takes)
+_CHANGE_LOCK = 0x70_6D_63_6C
+# connection.info key of the changes a Store.transaction() appends when it commits
+_PENDING = "partnermatch_pending_changes"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the change log: ``version`` is its id."""
+
+    version: int
+    kind: str
+    subject: str | None
+    created_at: datetime
+
+
 _OUTCOME_COLUMNS = [column.name for column in outcomes.columns if column.name != "id"]
 
 
@@ -242,7 +304,15 @@ class Store:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        connect_args: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            # pg_stat_activity then says which process holds a connection
+            connect_args["application_name"] = f"partnermatch pid {os.getpid()}"
+        # pre-ping: a pooled connection the server dropped (restart, failover,
+        # pg_terminate_backend) is replaced at checkout instead of failing a request
+        self.engine: Engine = create_engine(
+            url, future=True, pool_pre_ping=True, connect_args=connect_args
+        )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         migrations.upgrade(self.engine)
@@ -254,9 +324,18 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A connection inside one transaction: committed on success, rolled back on error."""
+        """A connection inside one transaction: committed on success, rolled back on error.
+
+        The changes recorded on it (:meth:`record_change`) are appended to the change log just
+        before the commit, so they become visible with the writes they describe, or not at all.
+        """
         with self.engine.begin() as connection:
-            yield connection
+            connection.info[_PENDING] = {}
+            try:
+                yield connection
+                _append_changes(connection, list(connection.info[_PENDING]))
+            finally:
+                connection.info.pop(_PENDING, None)
 
     @contextmanager
     def _connection(self, connection: Connection | None) -> Iterator[Connection]:
@@ -310,6 +389,8 @@ class Store:
                     for facet, value in _facet_values(row["profile"])
                 ],
             )
+            for row in rows:
+                self.record_change(PARTNER_UPSERTED, row["partner_id"], conn)
         return len(rows)
 
     def get_partner(self, partner_id: str) -> Partner | None:
@@ -348,6 +429,7 @@ class Store:
                 return False
             conn.execute(delete(partner_facets).where(partner_facets.c.partner_row == row_id))
             conn.execute(delete(partners).where(partners.c.id == row_id))
+            self.record_change(PARTNER_DELETED, partner_id, conn)
         return True
 
     def count_partners(self) -> int:
@@ -411,6 +493,60 @@ class Store:
             yield [(row_id, Partner.from_stored(profile)) for row_id, profile in rows]
             last_id = rows[-1][0]
 
+    # -- change log --------------------------------------------------------------------------
+
+    def record_change(
+        self, kind: str, subject: str | None = None, connection: Connection | None = None
+    ) -> None:
+        """Append a change to the log, in the transaction of ``connection`` (or its own).
+
+        Inside :meth:`transaction` the row is appended when that transaction commits (the same
+        change twice in one transaction is one row); on any other connection at once.
+        """
+        if kind not in CHANGE_KINDS:
+            raise ValueError(f"unknown change kind {kind!r}; allowed: {', '.join(CHANGE_KINDS)}")
+        if connection is None:
+            with self.transaction() as own:
+                self.record_change(kind, subject, own)
+        elif _PENDING in connection.info:
+            connection.info[_PENDING][(kind, subject)] = None
+        else:
+            _append_changes(connection, [(kind, subject)])
+
+    def change_version(self) -> int:
+        """The newest committed version (0 while the log is empty)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(change_log.c.id))).scalar_one() or 0)
+
+    def changes_since(self, version: int, limit: int = 10_000) -> list[Change]:
+        """Up to ``limit`` changes after ``version``, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(change_log)
+                .where(change_log.c.id > version)
+                .order_by(change_log.c.id)
+                .limit(limit)
+            ).all()
+        return [Change(int(row.id), row.kind, row.subject, row.created_at) for row in rows]
+
+    def partners_changed(self, after: int, upto: int) -> list[str]:
+        """The ids of the partners upserted or deleted in versions ``after < v <= upto``."""
+        if upto <= after:
+            return []
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(change_log.c.subject)
+                    .where(
+                        change_log.c.id > after,
+                        change_log.c.id <= upto,
+                        change_log.c.kind.in_(PARTNER_CHANGES),
+                    )
+                    .group_by(change_log.c.subject)
+                    .order_by(func.max(change_log.c.id))
+                ).scalars()
+            )
+
     # -- outcomes ----------------------------------------------------------------------------
 
     def upsert_outcomes(
@@ -420,6 +556,8 @@ class Store:
         rows = [outcome.model_dump() for outcome in batch]
         with self._connection(connection) as conn:
             _upsert(conn, outcomes, rows, ["deal_id", "partner_id"])
+            if rows:
+                self.record_change(OUTCOMES_INGESTED, str(len(rows)), conn)
         return len(rows)
 
     def outcomes_frame(self) -> pd.DataFrame:
@@ -558,6 +696,28 @@ class Store:
                 select(recommendations_served.c.recommendation_id, recommendations_served.c.request)
             ).all()
         return {str(recommendation_id): dict(request or {}) for recommendation_id, request in rows}
+
+
+def _append_changes(connection: Connection, changes: list[tuple[str, str | None]]) -> None:
+    """Insert change-log rows in commit order, and on PostgreSQL notify the followers.
+
+    The ids come from a sequence, which hands them out when rows are inserted, not when their
+    transactions commit: two writers could commit versions 8 and 7 in that order, and a
+    follower that read 8 would skip 7 for ever. The advisory lock, held until the commit,
+    makes one appender wait for the other's commit (SQLite writers are serialised anyway).
+    """
+    if not changes:
+        return
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOCK})
+    now = datetime.now(UTC)
+    connection.execute(
+        change_log.insert(),
+        [{"kind": kind, "subject": subject, "created_at": now} for kind, subject in changes],
+    )
+    if postgresql:  # delivered when the transaction commits, not at all if it rolls back
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
 
 
 def _insert_plain(connection: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:

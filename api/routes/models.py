@@ -35,7 +35,7 @@ def promote_model(
     if version not in registry.versions():
         raise Problem(404, f"no model version {version!r} in {registry.root}")
     try:
-        registry.promote(version)
+        registry.promote(version, store=service.store)
     except RegistryError as error:
         raise Problem(422, f"{version} cannot be promoted: {error}") from None
     service.reload_scorer()

@@ -21,7 +21,7 @@ from matcher.engine.recommender import RANKER_FEATURES, Recommender, interned
 from matcher.ipp.base import IppScorer
 from matcher.schemas import Partner
 from matcher.settings import Settings
-from matcher.store import Store, return_freed_memory
+from matcher.store import INDEX_REBUILT, Store, return_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +114,18 @@ def build_engine(
     settings: Settings,
     progress: Callable[[int, int], None] | None = None,
     save: bool = True,
+    announce: bool = True,
 ) -> Recommender:
     """Build the engine from the store (embedding only profiles the vector cache lacks) and,
     with ``save``, write the index atomically under ``<home>/index``.
 
     ``progress(done, total)`` follows the embedding. Serving swaps to the returned engine by
-    reference, so requests keep using the old one until this returns.
+    reference, so requests keep using the old one until this returns. A saved index is
+    announced in the change log (:data:`~matcher.store.INDEX_REBUILT`) unless ``announce`` is
+    false, so that serving processes load it.
     """
     fingerprint = store.partner_fingerprint()  # before reading: later writes make it stale
+    change_version = store.change_version()  # the rows read below reflect at least this
     rows = list(_stored_rows(store))
     total = len(rows)
     row_ids, vectors = embed_partners(
@@ -133,9 +137,12 @@ def build_engine(
     index = PartnerIndex.build(
         embedder.model_id, row_ids, vectors, exact_max=settings.index_exact_max, dim=embedder.dim
     )
+    index.change_version = change_version
     engine = assemble_engine(store, embedder, scorer, settings, rows, index)
     if save:
         engine.save(index_dir(settings), fingerprint)
+        if announce:
+            store.record_change(INDEX_REBUILT, index.index_version)
     return engine
 
 

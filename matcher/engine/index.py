@@ -70,6 +70,9 @@ class IndexManifest:
     checksum: str
     built_at: str
     store_fingerprint: str
+    # the change-log version the indexed rows reflect at least (None: saved before the log
+    # existed); a process loading the index replays the partner changes after it
+    change_version: int | None = None
 
 
 def bitmap_selector(allowed: np.ndarray) -> faiss.IDSelectorBitmap:
@@ -114,6 +117,7 @@ class PartnerIndex:
         self.kind = kind
         self.index_version = _new_version()
         self.built_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.change_version: int | None = None
         self._index = faiss_index
         self._lock = threading.RLock()
 
@@ -277,6 +281,7 @@ class PartnerIndex:
             checksum=hashlib.sha256(payload).hexdigest(),
             built_at=self.built_at,
             store_fingerprint=store_fingerprint,
+            change_version=self.change_version,
         )
         previous = read_manifest(directory, missing_ok=True)
         write_atomically(
@@ -333,6 +338,7 @@ class PartnerIndex:
         index = cls(manifest.model_id, manifest.dim, faiss_index, manifest.kind)
         index.index_version = manifest.index_version
         index.built_at = manifest.built_at
+        index.change_version = manifest.change_version
         return index, manifest
 
 

@@ -42,7 +42,7 @@ from matcher.ipp.history import PerformanceHistory, Priors
 from matcher.ipp.matrix import MatrixScorer
 from matcher.ipp.trained import TrainedScorer
 from matcher.settings import Settings, get_settings
-from matcher.store import Store, return_freed_memory
+from matcher.store import MODEL_PROMOTED, MODEL_ROLLED_BACK, Store, return_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -258,16 +258,24 @@ class ModelRegistry:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def promote(self, version: str) -> None:
-        """Make ``version`` the one serving uses (after checking that it loads)."""
+    def promote(self, version: str, store: Store | None = None) -> None:
+        """Make ``version`` the one serving uses (after checking that it loads).
+
+        With ``store``, the promotion is also appended to its change log, so every serving
+        process of that store reloads its scorer (:mod:`matcher.engine.follower`); without,
+        only processes started afterwards see it.
+        """
         self.load_model(version)
         state = self._state()
         state["history"].append(version)
         state["promoted"] = version
         write_json_atomically(self.root / self._state_file, state)
+        if store is not None:
+            store.record_change(MODEL_PROMOTED, version)
 
-    def rollback(self) -> str:
-        """Go back to the previously promoted version; returns it."""
+    def rollback(self, store: Store | None = None) -> str:
+        """Go back to the previously promoted version; returns it (``store``: as
+        :meth:`promote`)."""
         state = self._state()
         history = state["history"]
         current = state["promoted"]
@@ -279,6 +287,8 @@ class ModelRegistry:
             )
         state["promoted"] = history[-1]
         write_json_atomically(self.root / self._state_file, state)
+        if store is not None:
+            store.record_change(MODEL_ROLLED_BACK, history[-1])
         return history[-1]
 
     # -- loading -------------------------------------------------------------------------

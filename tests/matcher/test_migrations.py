@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from matcher import migrations
 from matcher.schemas import Partner
@@ -35,7 +36,10 @@ def test_a_sqlite_file_from_before_migrations_is_stamped_and_keeps_its_rows(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(url)
-    metadata.create_all(old)  # what Store did before there were migrations
+    # what Store created before there were migrations: the baseline's tables, unversioned
+    with old.begin() as connection:
+        command.upgrade(migrations._config(connection), migrations.BASELINE)
+        connection.execute(text("DROP TABLE alembic_version"))
     with old.begin() as connection:
         connection.execute(
             metadata.tables["api_keys"].insert(),
