@@ -313,3 +313,70 @@ class WidgetAnswer(BaseModel):
     """Suggestions for the in-app context."""
 
     partners: list[WidgetPartner]
+
+
+class PartnerFourCs(BaseModel):
+    """A partner's 4 Cs against the vendor's ideal customer profile (no deal), with evidence."""
+
+    partner_id: str
+    four_cs: FourCsScores
+    evidence: dict[str, list[str]] = Field(description="Evidence lines per C, as explained.")
+    confidence: float = Field(description="Share of the inputs that were known (0–1).")
+    model_version: str = Field(description="The scorer that assessed it (the ranking one).")
+
+
+class FeedbackGiven(BaseModel):
+    """A seller's answer on one served recommendation of this partner."""
+
+    kind: str
+    reason: str | None = None
+    note: str | None = None
+    created_at: str
+
+
+class PartnerRecommendation(BaseModel):
+    """A served answer that ranked the partner: the deal, its place in it, the feedback."""
+
+    recommendation_id: str
+    created_at: str
+    channel: str
+    request: dict[str, Any] = Field(description="The deal as it was asked.")
+    results: int = Field(description="How many partners the answer held.")
+    rank: int | None
+    score: float | None
+    reason: str | None = None
+    four_cs: dict[str, float] | None = None
+    feedback: list[FeedbackGiven]
+
+
+class PartnerFeedbackEvent(BaseModel):
+    """One feedback event about the partner, newest first."""
+
+    id: int
+    kind: str
+    reason: str | None = None
+    note: str | None = None
+    recommendation_id: str | None = None
+    deal_id: str | None = None
+    won: bool | None = None
+    deal_size: float | None = None
+    created_at: str
+
+
+class FeedbackTotals(BaseModel):
+    """Counts over every seller's feedback about the partner."""
+
+    accepted: int
+    rejected: int
+    rejected_by_reason: dict[str, int]
+    won: int
+    lost: int
+
+
+class PartnerActivity(BaseModel):
+    """The recent recommendations and feedback around one partner (a seller: its own only)."""
+
+    partner_id: str
+    recommendations: list[PartnerRecommendation]
+    feedback: list[PartnerFeedbackEvent]
+    totals: FeedbackTotals

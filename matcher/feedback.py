@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from matcher.audit import get_recommendation
 from matcher.schemas import Flag, Money, PartnerId
@@ -212,3 +212,105 @@ def feedback_for(store: Store, partner_id: str) -> list[dict[str, object]]:
             .order_by(feedback_events.c.id)
         ).all()
     return [dict(row._mapping) for row in rows]
+
+
+def _event(row: Any) -> dict[str, Any]:
+    event = dict(row._mapping)
+    event["created_at"] = event["created_at"].isoformat()
+    event.update(event.pop("payload") or {})
+    return event
+
+
+def feedback_totals(store: Store, partner_id: str) -> dict[str, Any]:
+    """How sellers answered about one partner, over every key: accepted, rejected (and by which
+    reason), and the deal outcomes reported won or lost. Counts only, no deal or seller."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                feedback_events.c.kind,
+                feedback_events.c.reason,
+                feedback_events.c.won,
+                func.count(),
+            )
+            .where(feedback_events.c.partner_id == partner_id)
+            .group_by(feedback_events.c.kind, feedback_events.c.reason, feedback_events.c.won)
+        ).all()
+    totals: dict[str, Any] = {
+        "accepted": 0,
+        "rejected": 0,
+        "rejected_by_reason": {},
+        "won": 0,
+        "lost": 0,
+    }
+    for kind, reason, won, count in rows:
+        if kind == "accepted":
+            totals["accepted"] += count
+        elif kind == "rejected":
+            totals["rejected"] += count
+            by_reason = totals["rejected_by_reason"]
+            by_reason[reason or "other"] = by_reason.get(reason or "other", 0) + count
+        elif kind == "outcome":
+            totals["won" if won else "lost"] += count
+    return totals
+
+
+def partner_activity(
+    store: Store, partner_id: str, key_id: str | None = None, limit: int = 10
+) -> dict[str, Any]:
+    """What happened around one partner lately (the partner profile page).
+
+    ``recommendations``: the newest answers that ranked it, each with the feedback given on it
+    for this partner; ``feedback``: the newest feedback events about it; ``totals``: counts
+    over every seller (:func:`feedback_totals`). With ``key_id`` the two lists hold only what
+    that key asked and said (a seller sees its own deals, never another seller's).
+    """
+    from matcher.audit import recommendations_for_partner
+
+    query = select(feedback_events).where(feedback_events.c.partner_id == partner_id)
+    if key_id is not None:
+        query = query.where(feedback_events.c.key_id == key_id)
+    with store.engine.connect() as connection:
+        rows = connection.execute(query.order_by(feedback_events.c.id.desc()).limit(limit)).all()
+    events = [_event(row) for row in rows]
+    recommendations = recommendations_for_partner(store, partner_id, key_id, limit)
+    ids = [r["recommendation_id"] for r in recommendations]
+    given: dict[str, list[dict[str, Any]]] = {}
+    if ids:
+        with store.engine.connect() as connection:
+            on_these = connection.execute(
+                select(feedback_events)
+                .where(
+                    feedback_events.c.partner_id == partner_id,
+                    feedback_events.c.recommendation_id.in_(ids),
+                )
+                .order_by(feedback_events.c.id)
+            ).all()
+        for row in on_these:
+            event = _event(row)
+            given.setdefault(str(event["recommendation_id"]), []).append(
+                {k: event.get(k) for k in ("kind", "reason", "note", "created_at")}
+            )
+    for recommendation in recommendations:
+        recommendation["feedback"] = given.get(recommendation["recommendation_id"], [])
+    return {
+        "partner_id": partner_id,
+        "recommendations": recommendations,
+        "feedback": [
+            {
+                k: event.get(k)
+                for k in (
+                    "id",
+                    "kind",
+                    "reason",
+                    "note",
+                    "recommendation_id",
+                    "deal_id",
+                    "won",
+                    "deal_size",
+                    "created_at",
+                )
+            }
+            for event in events
+        ],
+        "totals": feedback_totals(store, partner_id),
+    }

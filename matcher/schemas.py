@@ -174,6 +174,26 @@ Text = Annotated[
 ]
 
 
+def _website(value: Any) -> Any:
+    """A web address with its scheme: ``example.com`` → ``https://example.com``; only http(s)."""
+    value = _unknown_if_blank(value)
+    if value is None:
+        return None
+    text = str(value).strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    scheme, _, rest = text.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest or any(c.isspace() for c in text):
+        raise ValueError(f"website must be an http(s) address, not {value!r}")
+    return f"{scheme.lower()}://{rest}"
+
+
+Website = Annotated[
+    Annotated[str, Field(max_length=300)] | None,
+    BeforeValidator(_website),
+]
+
+
 class Certification(BaseModel):
     """A vendor certification a partner holds: display name, normalised key, certified holders
     and, when it lapses, the day it expires (an expired one satisfies no requirement)."""
@@ -400,6 +420,18 @@ class PartnerProfile(BaseModel):
         ),
     )
     assets: Assets = []
+    website: Website = Field(
+        default=None,
+        description="The partner's web site, an http(s) address (`example.com` is read as "
+        "`https://example.com`). Internal: the partner profile page links it.",
+    )
+    contact: Annotated[
+        Annotated[str, Field(max_length=MAX_NAME_CHARS)] | None,
+        BeforeValidator(_unknown_if_blank),
+    ] = Field(
+        default=None,
+        description="Who to talk to at the partner (name, e-mail, phone), as free text. Internal.",
+    )
 
     @classmethod
     def from_stored(cls, profile: dict[str, Any]) -> Self:

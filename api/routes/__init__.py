@@ -13,6 +13,7 @@ from api.routes import (
     feedback,
     models,
     operations,
+    partner_activity,
     partners,
     prospects,
     recommendations,
@@ -25,6 +26,7 @@ v1_router.include_router(recommendations.router)
 v1_router.include_router(widget.router)
 v1_router.include_router(prospects.router)
 v1_router.include_router(partners.router)
+v1_router.include_router(partner_activity.router)
 v1_router.include_router(feedback.router)
 v1_router.include_router(models.router)
 v1_router.include_router(operations.router)

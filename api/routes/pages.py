@@ -1,4 +1,5 @@
-"""The web pages: the seller console (``/``), the recruiter page and the embeddable widget script.
+"""The web pages: the seller console (``/``), partner profiles (``/partners/{id}``), the recruiter
+page and the embeddable widget script.
 
 Plain HTML/CSS/JS from ``api/static`` (no build step). The pages hold no secrets and need no
 key to load; they call the JSON API with the key the user types in, which stays in the tab's
@@ -9,14 +10,17 @@ so the pages never carry a second copy of the lists.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from matcher import taxonomy
 from matcher.feedback import REJECT_REASONS
+from matcher.ipp.config import MatrixConfig
+from matcher.schemas import PARTNER_ID_RE
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _HTML_HEADERS = {"Cache-Control": "no-cache"}
@@ -29,6 +33,15 @@ static_files = StaticFiles(directory=STATIC_DIR)
 def seller_console() -> FileResponse:
     """The seller console: deal form, ranked partner cards, accept/reject feedback."""
     return FileResponse(STATIC_DIR / "console.html", headers=_HTML_HEADERS)
+
+
+@router.get("/partners/{partner_id}")
+def partner_page(partner_id: Annotated[str, PathParam(pattern=PARTNER_ID_RE)]) -> FileResponse:
+    """A partner's profile: 4 Cs with evidence, certifications, scorecard charts, activity.
+
+    The page reads the id from its own address and asks the API with the seller's key.
+    """
+    return FileResponse(STATIC_DIR / "partner.html", headers=_HTML_HEADERS)
 
 
 @router.get("/recruiter")
@@ -48,13 +61,20 @@ def widget_script() -> FileResponse:
 
 
 @router.get("/ui/options.json")
-def form_options() -> dict[str, Any]:
-    """The values the forms offer: partner types, segments, industries, reject reasons."""
+def form_options(request: Request) -> dict[str, Any]:
+    """The values the pages offer: partner types, segments, industries, tiers, reject reasons
+    and the band thresholds that colour a 4 C score (the matrix's bands)."""
+    bands = MatrixConfig.load(request.app.state.settings.matrix_config).bands
     return {
         "partner_types": list(taxonomy.PARTNER_TYPES),
         "segments": list(taxonomy.SEGMENTS),
         "industries": taxonomy.INDUSTRIES,
+        "tiers": list(taxonomy.TIERS),
         "reject_reasons": list(REJECT_REASONS),
+        "score_bands": {
+            "strong_fit": bands.get("strong_fit", 65.0),
+            "possible_fit": bands.get("possible_fit", 45.0),
+        },
     }
 
 

@@ -1,4 +1,5 @@
-// Shared by the seller console and the recruiter page: DOM building, API calls, the key field.
+// Shared by the pages (seller console, partner profile, recruiter): DOM building, API calls,
+// the key field, the 4 C bars.
 
 /** Create an element: el("li", {class: "chip"}, "text", child). Text is never parsed as HTML. */
 export function el(tag, attrs = {}, ...children) {
@@ -109,4 +110,84 @@ export function splitList(text) {
     .split(/[,;]/)
     .map((item) => item.trim())
     .filter(Boolean);
+}
+
+export const FOUR_CS = [
+  ["capacity", "Capacity"],
+  ["capability", "Capability"],
+  ["commitment", "Commitment"],
+  ["customer_fit", "Customer fit"],
+];
+
+// The band names of a 0–100 score, as a person reads them (thresholds: /ui/options.json).
+const BAND_WORDS = { strong_fit: "strong", possible_fit: "fair", weak_fit: "weak" };
+const DEFAULT_BANDS = { strong_fit: 65, possible_fit: 45 };
+
+/** "strong_fit" / "possible_fit" / "weak_fit" for a 0–100 score, by the matrix's thresholds. */
+export function bandOf(value, bands = DEFAULT_BANDS) {
+  if (value >= bands.strong_fit) return "strong_fit";
+  if (value >= bands.possible_fit) return "possible_fit";
+  return "weak_fit";
+}
+
+/** The 4 C bars, each coloured by its band and labelled with value and band for screen readers. */
+export function fourCsBars(fourCs, bands = DEFAULT_BANDS) {
+  const list = el("dl", { class: "four-cs" });
+  for (const [id, label] of FOUR_CS) {
+    const value = Math.round(fourCs[id]);
+    const band = bandOf(value, bands);
+    list.append(
+      el("dt", {}, label),
+      el(
+        "dd",
+        {},
+        el(
+          "span",
+          {
+            class: `bar band-${band}`,
+            role: "img",
+            "aria-label": `${label} ${value} of 100, ${BAND_WORDS[band]}`,
+            dataset: { c: id, band },
+          },
+          el("span", { style: `width: ${Math.max(0, Math.min(100, value))}%` }),
+        ),
+      ),
+      el("dd", { class: "value", "aria-hidden": "true" }, value),
+    );
+  }
+  return list;
+}
+
+/** The legend of the 4 C bar colours, with the thresholds in force. */
+export function bandLegend(bands = DEFAULT_BANDS) {
+  const strong = Math.round(bands.strong_fit);
+  const fair = Math.round(bands.possible_fit);
+  const item = (band, text) =>
+    el("li", {}, el("span", { class: `swatch band-${band}`, "aria-hidden": "true" }), text);
+  return el(
+    "ul",
+    { class: "legend band-legend", "aria-label": "4 C bar colours" },
+    item("strong_fit", `strong (${strong}+)`),
+    item("possible_fit", `fair (${fair}–${strong - 1})`),
+    item("weak_fit", `weak (under ${fair})`),
+  );
+}
+
+/** A link to a partner's profile page. */
+export function partnerLink(partnerId, text, attrs = {}) {
+  return el("a", { href: `/partners/${encodeURIComponent(partnerId)}`, ...attrs }, text);
+}
+
+/** "12 Mar 2026" for an ISO date or timestamp (the browser's locale, UTC day). */
+export function formatDate(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+}
+
+/** 1234567 → "1.2M", 45000 → "45k" (chart axes, compact tables). */
+export function compactNumber(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  return new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(value);
 }

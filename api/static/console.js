@@ -1,14 +1,19 @@
 // Seller console: deal form → POST /v1/recommendations → ranked partner cards with feedback.
 // Above the cards: what was read from the brief (chips a seller can drop and restore, each
 // drop re-asking with `ignore_read`) and the answer's warnings (low relevance among them).
-import { api, bindKeyField, el, humanise, loadOptions, say, splitList } from "./app.js";
+import {
+  api,
+  bandLegend,
+  bindKeyField,
+  el,
+  fourCsBars,
+  humanise,
+  loadOptions,
+  partnerLink,
+  say,
+  splitList,
+} from "./app.js";
 
-const FOUR_CS = [
-  ["capacity", "Capacity"],
-  ["capability", "Capability"],
-  ["commitment", "Commitment"],
-  ["customer_fit", "Customer fit"],
-];
 // Which form field holds each hard constraint the funnel reports.
 const CONSTRAINT_FIELDS = {
   country: "country",
@@ -34,6 +39,7 @@ const message = document.getElementById("message");
 const currentKey = bindKeyField("seller");
 let rejectReasons = [];
 let industryLabels = {};
+let scoreBands = undefined; // the 4 C colour thresholds, from /ui/options.json
 // Keys of values read from the brief that the seller dropped; sent as `ignore_read`. Pruned
 // after each answer to the keys it still reports, so a key the new text no longer reads goes.
 let ignoreRead = new Set();
@@ -46,6 +52,7 @@ async function init() {
     const options = await loadOptions();
     rejectReasons = options.reject_reasons;
     industryLabels = options.industries;
+    scoreBands = options.score_bands;
     const industry = document.getElementById("industry");
     for (const [id, label] of Object.entries(options.industries)) {
       industry.append(el("option", { value: id }, label));
@@ -231,30 +238,10 @@ function renderCards(answer) {
       `${answer.results.length} best of ${passed} partners that pass the hard filters `,
       `(of ${answer.funnel.total}); model ${answer.model_version}.`,
     ),
+    bandLegend(scoreBands),
     list,
   );
   fillProfiles(answer.results);
-}
-
-function fourCsList(fourCs) {
-  const list = el("dl", { class: "four-cs" });
-  for (const [id, label] of FOUR_CS) {
-    const value = Math.round(fourCs[id]);
-    list.append(
-      el("dt", {}, label),
-      el(
-        "dd",
-        {},
-        el(
-          "span",
-          { class: "bar", role: "img", "aria-label": `${label} ${value} of 100` },
-          el("span", { style: `width: ${Math.max(0, Math.min(100, value))}%` }),
-        ),
-      ),
-      el("dd", { class: "value", "aria-hidden": "true" }, value),
-    );
-  }
-  return list;
 }
 
 function evidenceChips(evidence) {
@@ -312,7 +299,7 @@ function card(partner, recommendationId) {
         "header",
         {},
         el("span", { class: "rank" }, `#${partner.rank}`),
-        el("h3", { id: nameId }, partner.name),
+        el("h3", { id: nameId }, partnerLink(partner.partner_id, partner.name, { class: "profile-link" })),
         el(
           "span",
           { class: "score", title: "Match score for ordering this list (0–1), not a win probability" },
@@ -328,7 +315,7 @@ function card(partner, recommendationId) {
         " · ",
         el("span", { class: "muted" }, partner.partner_id),
       ),
-      fourCsList(partner.four_cs),
+      fourCsBars(partner.four_cs, scoreBands),
       evidenceChips(partner.evidence || {}),
       el("p", { class: "reason" }, partner.reason),
       el(

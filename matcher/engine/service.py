@@ -24,7 +24,7 @@ from matcher.engine.locks import ReadWriteLock
 from matcher.engine.ranker import load_ranker
 from matcher.engine.recommender import RANKER_FEATURES, Recommender
 from matcher.engine.teams import CoSell, recommend_teams
-from matcher.ipp.base import IppScorer
+from matcher.ipp.base import FourCs, IppScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
 from matcher.store import Store
@@ -166,6 +166,18 @@ class MatchingService:
             engine = self._require_engine()
             row_id = engine.columns.row_of.get(partner_id)
             return engine.profiles.get(row_id) if row_id is not None else None
+
+    def assess(self, partner_id: str) -> tuple[Partner, FourCs] | None:
+        """A live partner with its 4 Cs against the vendor's ideal customer profile (no deal),
+        by the scorer that ranks, with evidence per C (the partner profile page); ``None``
+        for a partner the engine does not know."""
+        with self._lock.reading():
+            engine = self._require_engine()
+            row_id = engine.columns.row_of.get(partner_id)
+            partner = engine.profiles.get(row_id) if row_id is not None else None
+            if partner is None:
+                return None
+            return partner, engine.scorer.assess(partner, None)
 
     def _require_engine(self) -> Recommender:
         if self._engine is None:

@@ -89,6 +89,14 @@ ENDPOINTS: dict[str, tuple[set[str], Call]] = {
         {"admin", "seller"},
         lambda c, h: c.get("/v1/partners/P-000001/scorecard", headers=h),
     ),
+    "GET /v1/partners/{id}/four-cs": (
+        {"admin", "seller"},
+        lambda c, h: c.get("/v1/partners/P-000001/four-cs", headers=h),
+    ),
+    "GET /v1/partners/{id}/activity": (
+        {"admin", "seller"},
+        lambda c, h: c.get("/v1/partners/P-000001/activity", headers=h),
+    ),
     "POST /v1/prospects/score": (
         {"admin", "recruiter"},
         lambda c, h: c.post("/v1/prospects/score", json=PROSPECT, headers=h),
