@@ -267,11 +267,6 @@ class Teams(BaseModel):
         description="What a team must cover, `kind:value` (`languages:de`, `country:DE`, "
         "`certifications:…`, `partner_types:isv`, `specialisms:<phrase of the brief>`)."
     )
-    unmatched_phrases: list[str] = Field(
-        default_factory=list,
-        description="Phrases of the brief no partner lists a matching specialism for (a budget, "
-        "a greeting, a place): context, not requirements, so never `missing`.",
-    )
     funnel: dict[str, int]
     teams: list[Team]
 

@@ -13,8 +13,7 @@ single partner can take it. Per deal:
 * latency of the teams call against one single-partner ``recommend`` of the same deal with
   ``strict: false`` (the strict one is answered empty by the filters at once).
 
-"Fully covered" counts every requirement, the brief's specialism phrases some partner's
-specialism matches included (both teams and baseline use :func:`team_requirements`);
+"Fully covered" counts every requirement, specialism phrases of the brief included;
 ``hard_requirements_covered_share`` counts languages, certifications, country and types.
 
 Run::
@@ -34,7 +33,7 @@ from bench.results import percentiles, provenance, results_path, write_results
 from matcher.embedding import get_embedder
 from matcher.engine import Recommender, load_engine
 from matcher.engine.query import read_deal
-from matcher.engine.teams import CoSell, covered_by, recommend_teams, team_requirements
+from matcher.engine.teams import CoSell, covered_by, recommend_teams, requirements
 from matcher.ipp import default_scorer
 from matcher.schemas import Deal
 from matcher.settings import Settings
@@ -68,7 +67,7 @@ def baseline_team(engine: Recommender, deal: Deal) -> tuple[list[str], bool, boo
     """Top-1 of the relaxed ranking, then each next-ranked partner that adds coverage; and
     whether they cover every requirement, and every hard (non-phrase) one."""
     read = read_deal(deal).deal
-    needed, _ = team_requirements(engine, read)
+    needed = requirements(read)
     relaxed = read.model_copy(update={"strict": False, "read_description": False})
     ranked, _, _ = engine.rank(relaxed, top_k=40)
     team: list[str] = []

@@ -170,8 +170,6 @@ class Recommender:
         # requests read the in-memory state together; a live write (upsert/delete) excludes them
         self._lock = ReadWriteLock()
         self._phrase_cache: dict[str, np.ndarray] = {}
-        # every specialism vector stacked, for phrase_coverage (rebuilt when one is added)
-        self._vocabulary: np.ndarray | None = None
 
     # -- live updates --------------------------------------------------------------------------
 
@@ -517,22 +515,6 @@ class Recommender:
         if not phrases:
             return np.zeros((0, dim), dtype=np.float32)
         return np.stack([self._phrase_cache[p] for p in phrases])
-
-    def phrase_coverage(self, phrases: list[str]) -> np.ndarray:
-        """For each phrase, its best cosine to any specialism a partner of the engine lists
-        (0 with no specialisms known): whether anyone at all offers what the phrase asks."""
-        if self._vocabulary is None:
-            # vectors are remembered lazily as partners are scored; once, remember them all
-            # (later writes remember their own through upsert_partner)
-            self._remember_specialisms(set().union(*self.specialisms.values()))
-        vocabulary = self.specialism_vectors
-        if not phrases or not vocabulary:
-            return np.zeros(len(phrases), dtype=np.float32)
-        if self._vocabulary is None or len(self._vocabulary) != len(vocabulary):
-            # the vocabulary only grows (specialisms are remembered, never forgotten)
-            self._vocabulary = np.stack(list(vocabulary.values()))
-        vectors = self._phrase_vectors(phrases, self._vocabulary.shape[1])
-        return (self._vocabulary @ vectors.T).max(axis=0)
 
     def _specialism_matrix(self, partner: Partner) -> np.ndarray:
         if any(s not in self.specialism_vectors for s in partner.specialisms):

@@ -3,9 +3,7 @@
 A strict deal whose languages, certifications, country and partner types no one partner meets
 comes back empty; a team can still cover it (an integrator to implement, an ISV to integrate).
 The requirements are each required language, certification, the country, each partner type and
-each specialism phrase read from the brief that some partner of the ecosystem lists a matching
-specialism for (:func:`team_requirements`: "Budget around 130k" or "France wants support" is
-context no member could cover, so it is reported apart, not as missing). Candidates come from the
+each specialism phrase read from the brief (:func:`requirements`). Candidates come from the
 single-partner recommender's own filtered retrieval with those requirements relaxed to "any
 member covers" (the deal as read, ``strict: false``), so members are ranked partners and their
 score is their quality.
@@ -74,30 +72,16 @@ class Requirement:
         return f"{self.kind}:{self.value}"
 
 
-def requirements(deal: Deal, phrases: Sequence[str] | None = None) -> list[Requirement]:
+def requirements(deal: Deal) -> list[Requirement]:
     """What a team must cover for ``deal`` (already read, :func:`read_deal`): each language,
-    certification and partner type, the country, and each of ``phrases`` (default: every
-    specialism phrase of the brief)."""
+    certification and partner type, the country, and each specialism phrase of the brief."""
     found = [Requirement("languages", code) for code in deal.languages]
     found += [Requirement("certifications", name) for name in deal.certifications]
     if deal.country:
         found.append(Requirement("country", deal.country))
     found += [Requirement("partner_types", kind) for kind in deal.partner_types]
-    listed = deal_phrases(deal) if phrases is None else phrases
-    found += [Requirement("specialisms", phrase) for phrase in listed]
+    found += [Requirement("specialisms", phrase) for phrase in deal_phrases(deal)]
     return list(dict.fromkeys(found))
-
-
-def team_requirements(engine: Recommender, deal: Deal) -> tuple[list[Requirement], list[str]]:
-    """The requirements of ``deal`` (already read) a team is built to cover, and the brief's
-    phrases left out of them because no specialism any partner lists matches them (cosine
-    below the model's match threshold: :meth:`Recommender.phrase_coverage`)."""
-    phrases = deal_phrases(deal)
-    nearest = engine.phrase_coverage(phrases)
-    threshold = engine.calibration.specialism_match
-    listed = [phrase for phrase, best in zip(phrases, nearest, strict=True) if best >= threshold]
-    unlisted = [phrase for phrase in phrases if phrase not in listed]
-    return requirements(deal, listed), unlisted
 
 
 def covered_by(deal: Deal, candidate: Candidate, needed: Sequence[Requirement]) -> set[str]:
@@ -264,7 +248,7 @@ def recommend_teams(
         raise ValueError(f"max_team_size must be 1 to {MAX_TEAM_SIZE}, got {max_team_size}")
     co_sell = co_sell or CoSell({})
     read = read_deal(deal)
-    needed, unmatched_phrases = team_requirements(engine, read.deal)
+    needed = requirements(read.deal)
     candidates, funnel = team_candidates(engine, read.deal, needed, max(TEAM_POOL, deal.top_k))
     covers = {c.partner.partner_id: covered_by(read.deal, c, needed) for c in candidates}
     empty = Team([], {})
@@ -291,7 +275,6 @@ def recommend_teams(
         "model_version": engine.scorer.version,
         "index_version": engine.index.index_version,
         "requirements": [requirement.key for requirement in needed],
-        "unmatched_phrases": unmatched_phrases,
         "funnel": funnel,
         "teams": [_team_result(rank, team, needed, co_sell) for rank, team in enumerate(teams, 1)],
     }

@@ -182,19 +182,3 @@ def test_cli_recommend_teams_prints_who_covers_what(
     assert best["fully_covered"] and len(best["members"]) == 2
     too_big = runner.invoke(app, ["recommend", "--teams", "--max-team-size", "9", str(deal)])
     assert too_big.exit_code == 2
-
-
-def test_a_brief_phrase_no_partner_offers_is_context_not_a_missing_requirement(
-    engine: Recommender,
-) -> None:
-    deal = Deal(
-        description="ERP implementation for our plant. Budget around 130k.",
-        country="DE",
-        languages=["de", "ja"],
-    )
-    answer = recommend_teams(engine, deal)
-    assert "specialisms:ERP implementation" in answer["requirements"]  # type: ignore[operator]
-    assert "Budget around 130k" in answer["unmatched_phrases"]  # type: ignore[operator]
-    assert not any("Budget" in key for key in answer["requirements"])  # type: ignore[attr-defined]
-    best = answer["teams"][0]  # type: ignore[index]
-    assert best["fully_covered"] and best["missing"] == []
