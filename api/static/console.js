@@ -4,6 +4,7 @@
 import {
   api,
   bandLegend,
+  bandOf,
   bindKeyField,
   el,
   fourCsBars,
@@ -96,8 +97,8 @@ function dealFromForm() {
 }
 
 /** Ask for partners. `focusKey`: after the answer, focus that read chip's button (the chip
- * the seller just dropped or restored) instead of the results heading. */
-async function search({ focusKey = null } = {}) {
+ * the seller just dropped or restored) instead of the results heading; `focusId`: that element. */
+async function search({ focusKey = null, focusId = null } = {}) {
   say(message, "");
   const key = currentKey();
   if (!key) {
@@ -110,6 +111,7 @@ async function search({ focusKey = null } = {}) {
   const button = document.getElementById("find");
   button.disabled = true;
   // the previous answer (its cards, chips and notices) never stays under a new one or an error
+  answerShown = null;
   results.replaceChildren(el("p", { class: "muted" }, "Searching…"));
   results.setAttribute("aria-busy", "true");
   try {
@@ -117,20 +119,72 @@ async function search({ focusKey = null } = {}) {
     if (number !== requestNumber) return; // a later search is under way
     const entries = answer.read_from_description?.entries || [];
     ignoreRead = new Set(entries.filter((e) => e.applied === "ignored").map((e) => e.key));
-    if (answer.results.length) renderCards(answer);
-    else renderEmpty(answer);
+    renderAnswer(answer);
+    remember(answer);
     const chip = focusKey && results.querySelector(`[data-key="${CSS.escape(focusKey)}"] button`);
-    (chip || document.getElementById("results-heading")).focus();
+    const target = chip || (focusId && document.getElementById(focusId));
+    (target || document.getElementById("results-heading")).focus();
   } catch (error) {
     if (number !== requestNumber) return;
     say(message, error.message, "error");
     clearResults();
+    forget();
   } finally {
     if (number === requestNumber) {
       button.disabled = false;
       results.removeAttribute("aria-busy");
     }
   }
+}
+
+function renderAnswer(answer) {
+  if (answer.results.length) renderCards(answer);
+  else renderEmpty(answer);
+}
+
+// The last answer and the form it answered stay in this tab's session storage, so that coming
+// back from a partner's profile shows the same results (never in localStorage, never in a URL).
+const LAST_ANSWER = "partnermatch.console.last";
+
+function remember(answer) {
+  const fields = {};
+  for (const element of form.elements) {
+    if (!element.name) continue;
+    if (element.type === "checkbox") {
+      if (element.name === "partner_types") (fields.partner_types ||= []).push(...(element.checked ? [element.value] : []));
+      else fields[element.name] = element.checked;
+    } else fields[element.name] = element.value;
+  }
+  const state = { fields, answer, ignoreRead: [...ignoreRead], includeAtCapacity };
+  try {
+    sessionStorage.setItem(LAST_ANSWER, JSON.stringify(state));
+  } catch {
+    // storage full or refused: coming back shows an empty page, nothing worse
+  }
+}
+
+function forget() {
+  answerShown = null;
+  sessionStorage.removeItem(LAST_ANSWER);
+}
+
+function restore() {
+  let state = null;
+  try {
+    state = JSON.parse(sessionStorage.getItem(LAST_ANSWER) || "null");
+  } catch {
+    state = null;
+  }
+  if (!state || !currentKey()) return;
+  for (const element of form.elements) {
+    if (!element.name || !(element.name in state.fields)) continue;
+    if (element.name === "partner_types") element.checked = state.fields.partner_types.includes(element.value);
+    else if (element.type === "checkbox") element.checked = Boolean(state.fields[element.name]);
+    else element.value = state.fields[element.name];
+  }
+  ignoreRead = new Set(state.ignoreRead || []);
+  includeAtCapacity = Boolean(state.includeAtCapacity);
+  renderAnswer(state.answer);
 }
 
 function clearResults() {
@@ -226,10 +280,47 @@ function toggleRead(key, ignore) {
   search({ focusKey: key });
 }
 
+// -- the answer's cards: sort, filter, compare, feedback, copy --------------------------------
+
+const SORTS = {
+  rank: { label: "Rank (best first)", key: (p) => p.rank, ascending: true },
+  score: { label: "Match score", key: (p) => p.score },
+  capacity: { label: "Capacity", key: (p) => p.four_cs.capacity },
+  capability: { label: "Capability", key: (p) => p.four_cs.capability },
+  commitment: { label: "Commitment", key: (p) => p.four_cs.commitment },
+  customer_fit: { label: "Customer fit", key: (p) => p.four_cs.customer_fit },
+  name: { label: "Name (A–Z)", key: (p) => p.name.toLowerCase(), ascending: true },
+};
+const MAX_COMPARED = 3;
+const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+let answerShown = null; // the answer the cards show
+let profiles = new Map(); // partner_id → profile (null: could not be read)
+let view = { sort: "rank", type: "", country: "", tier: "" };
+let compared = new Set();
+
+function countryName(code) {
+  try {
+    return regionNames.of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+/** At capacity (every project slot taken) or paused until a later day: as the API decides. */
+function atCapacity(profile) {
+  if (!profile) return false;
+  const { active_projects: active, max_projects: most, paused_until: paused } = profile;
+  const full = active !== null && most !== null && most > 0 && active >= most;
+  const today = new Date().toISOString().slice(0, 10);
+  return full || Boolean(paused && paused > today);
+}
+
 function renderCards(answer) {
+  answerShown = answer;
+  profiles = new Map();
+  compared = new Set();
+  view = { ...view, type: "", country: "", tier: "" };
   const passed = Object.values(answer.funnel).at(-1);
-  const list = el("ol", { class: "cards" });
-  for (const partner of answer.results) list.append(card(partner, answer.recommendation_id));
   results.replaceChildren(
     ...preamble(answer),
     el(
@@ -238,10 +329,140 @@ function renderCards(answer) {
       `${answer.results.length} best of ${passed} partners that pass the hard filters `,
       `(of ${answer.funnel.total}); model ${answer.model_version}.`,
     ),
-    bandLegend(scoreBands),
-    list,
+    scoreLegend(),
+    toolbar(),
+    el("div", { id: "compare-bar", class: "compare-bar", role: "status" }),
+    el("section", { id: "compare", class: "panel compare", "aria-labelledby": "compare-heading", hidden: true }),
+    el("p", { id: "shown", class: "muted", role: "status" }),
+    el("ol", { class: "cards", id: "cards" }),
   );
+  drawCards();
+  updateCompareBar();
   fillProfiles(answer.results);
+}
+
+function scoreLegend() {
+  return el(
+    "div",
+    { class: "score-legend", id: "score-legend" },
+    el(
+      "p",
+      {},
+      el("strong", {}, "Match score"),
+      " (0–1) orders the partners for this deal: higher fits better. It is ",
+      el("em", {}, "not"),
+      " a probability of winning; compare it only within this list.",
+    ),
+    el("p", {}, el("strong", {}, "4 C bars"), " (0–100) are coloured by band:"),
+    bandLegend(scoreBands),
+  );
+}
+
+function toolbar() {
+  const select = (id, label, choices) =>
+    el(
+      "div",
+      { class: "field" },
+      el("label", { for: id }, label),
+      el("select", { id, onchange: onViewChange }, choices.map(([value, text]) => el("option", { value }, text))),
+    );
+  return el(
+    "div",
+    { class: "toolbar", role: "group", "aria-label": "Sort and filter the results" },
+    select("sort-by", "Sort by", Object.entries(SORTS).map(([id, sort]) => [id, sort.label])),
+    select("filter-type", "Type", [["", "Any type"]]),
+    select("filter-country", "Serves", [["", "Any country"]]),
+    select("filter-tier", "Tier", [["", "Any tier"]]),
+    el(
+      "div",
+      { class: "toggle" },
+      el("input", {
+        id: "show-at-capacity",
+        type: "checkbox",
+        checked: includeAtCapacity,
+        onchange: (event) => {
+          includeAtCapacity = event.target.checked;
+          search({ focusId: "show-at-capacity" });
+        },
+      }),
+      el("label", { for: "show-at-capacity" }, "Show partners at capacity"),
+    ),
+    el(
+      "div",
+      { class: "toolbar-actions" },
+      el("button", { type: "button", class: "secondary", id: "copy-all", onclick: copyShown }, "Copy summary for CRM"),
+    ),
+  );
+}
+
+function onViewChange() {
+  view = {
+    sort: document.getElementById("sort-by").value,
+    type: document.getElementById("filter-type").value,
+    country: document.getElementById("filter-country").value,
+    tier: document.getElementById("filter-tier").value,
+  };
+  drawCards();
+}
+
+/** The answer's partners that pass the filters, in the chosen order. */
+function shownPartners() {
+  const sort = SORTS[view.sort] || SORTS.rank;
+  const kept = answerShown.results.filter((partner) => {
+    const profile = profiles.get(partner.partner_id);
+    if (view.type && profile?.partner_type !== view.type) return false;
+    if (view.tier && (profile?.tier || "none") !== view.tier) return false;
+    if (view.country && !(profile?.countries || []).includes(view.country)) return false;
+    return true;
+  });
+  return kept.sort((a, b) => {
+    const x = sort.key(a);
+    const y = sort.key(b);
+    const order = x < y ? -1 : x > y ? 1 : a.rank - b.rank;
+    return sort.ascending ? order : x === y ? a.rank - b.rank : -order;
+  });
+}
+
+function drawCards() {
+  const list = document.getElementById("cards");
+  if (!list) return;
+  const shown = shownPartners();
+  // cards are kept (their feedback state with them) and only re-ordered or hidden
+  const byId = new Map([...list.children].map((node) => [node.dataset.partnerId, node]));
+  const nodes = shown.map((partner) => byId.get(partner.partner_id) || card(partner, answerShown.recommendation_id));
+  list.replaceChildren(...nodes);
+  const total = answerShown.results.length;
+  const filtered = view.type || view.country || view.tier;
+  const status = document.getElementById("shown");
+  status.replaceChildren(shown.length === total ? `Showing all ${total}.` : `Showing ${shown.length} of ${total}. `);
+  if (filtered) {
+    status.append(el("button", { type: "button", class: "link-button", id: "clear-filters", onclick: clearFilters }, "Clear filters"));
+  }
+  if (!shown.length) list.append(el("li", { class: "muted" }, "No result passes these filters."));
+}
+
+function clearFilters() {
+  for (const id of ["filter-type", "filter-country", "filter-tier"]) document.getElementById(id).value = "";
+  onViewChange();
+  document.getElementById("filter-type").focus();
+}
+
+/** The filters offer the values the answer's partners have. */
+function fillFilterChoices() {
+  const known = [...profiles.values()].filter(Boolean);
+  const fill = (id, values, label) => {
+    const select = document.getElementById(id);
+    if (!select) return;
+    const current = select.value;
+    select.replaceChildren(
+      select.options[0],
+      ...[...values].sort().map((value) => el("option", { value }, label(value))),
+    );
+    select.value = current;
+  };
+  fill("filter-type", new Set(known.map((p) => p.partner_type)), humanise);
+  fill("filter-country", new Set(known.flatMap((p) => p.countries)), (code) => `${countryName(code)} (${code})`);
+  fill("filter-tier", new Set(known.map((p) => p.tier || "none")), (tier) => (tier === "none" ? "No tier" : humanise(tier)));
 }
 
 function evidenceChips(evidence) {
@@ -257,37 +478,70 @@ function evidenceChips(evidence) {
   return chips;
 }
 
+/** A problem the API returned, in words for a seller (never a raw validation dump). */
+function feedbackProblem(error) {
+  if (error.status === 0) return "Not recorded: the server cannot be reached. Try again.";
+  if (error.status === 401 || error.status === 403) return `Not recorded: ${error.message}`;
+  const fields = error.body?.errors || [];
+  if (fields.some((e) => e.field === "reason")) return "Not recorded: choose a reason for the rejection.";
+  if (fields.some((e) => e.field === "recommendation_id")) return "Not recorded: this answer is no longer on file; search again.";
+  return "Not recorded: the server refused it. Search again and retry.";
+}
+
 function card(partner, recommendationId) {
   const nameId = `partner-${partner.partner_id}`;
   const outcome = el("span", { class: "outcome", role: "status" });
-  const reason = el(
-    "select",
-    { name: "reason" },
-    el("option", { value: "" }, "Choose a reason…"),
-    rejectReasons.map((code) => el("option", { value: code }, humanise(code))),
-  );
   const accept = el("button", { type: "button", class: "good" }, "Accept");
-  const reject = el("button", { type: "button", class: "danger" }, "Reject");
-  const buttons = [accept, reject, reason];
-  const send = async (kind) => {
+  const reject = el("button", { type: "button", class: "danger", "aria-expanded": "false" }, "Reject…");
+  const copy = el("button", { type: "button", class: "secondary copy", onclick: () => copyPartners([partner], outcome) }, "Copy for CRM");
+  const compareBox = el("input", {
+    type: "checkbox",
+    class: "compare-box",
+    id: `compare-${partner.partner_id}`,
+    onchange: (event) => toggleCompared(partner.partner_id, event.target.checked),
+  });
+  const reasons = el(
+    "div",
+    { class: "reasons", role: "group", "aria-label": `Why reject ${partner.name}?`, hidden: true },
+    el("span", { class: "reasons-label" }, "Why?"),
+    rejectReasons.map((code) =>
+      el("button", { type: "button", class: "reason-chip", dataset: { reason: code }, onclick: () => send("rejected", code) }, humanise(code)),
+    ),
+    el("button", { type: "button", class: "link-button", onclick: () => closeReasons(true) }, "Cancel"),
+  );
+  const closeReasons = (focus) => {
+    reasons.hidden = true;
+    reject.setAttribute("aria-expanded", "false");
+    if (focus) reject.focus();
+  };
+  const send = async (kind, reason = null) => {
     const feedback = { kind, recommendation_id: recommendationId, partner_id: partner.partner_id };
-    if (kind === "rejected" && reason.value) feedback.reason = reason.value;
+    if (reason) feedback.reason = reason;
     outcome.className = "outcome";
     outcome.textContent = "Sending…";
     try {
       await api("/v1/feedback", { key: currentKey(), json: feedback });
-      for (const control of buttons) control.disabled = true;
-      outcome.textContent =
-        kind === "accepted" ? "Accepted — recorded." : `Rejected (${humanise(reason.value)}) — recorded.`;
+      for (const control of [accept, reject, ...reasons.querySelectorAll("button")]) control.disabled = true;
+      closeReasons(false);
+      outcome.textContent = kind === "accepted" ? "Accepted — recorded." : `Rejected (${humanise(reason)}) — recorded.`;
+      outcome.closest(".card").dataset.feedback = kind;
     } catch (error) {
       outcome.className = "outcome error";
-      outcome.textContent = error.message;
+      outcome.textContent = feedbackProblem(error);
     }
   };
   accept.addEventListener("click", () => send("accepted"));
-  reject.addEventListener("click", () => send("rejected"));
-  const reasonId = `reason-${partner.partner_id}`;
-  reason.id = reasonId;
+  reject.addEventListener("click", () => {
+    const opening = reasons.hidden;
+    reasons.hidden = !opening;
+    reject.setAttribute("aria-expanded", String(opening));
+    outcome.className = "outcome";
+    outcome.textContent = opening ? "Choose a reason to reject." : "";
+    if (opening) reasons.querySelector(".reason-chip").focus();
+  });
+  reasons.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeReasons(true);
+  });
 
   return el(
     "li",
@@ -302,7 +556,7 @@ function card(partner, recommendationId) {
         el("h3", { id: nameId }, partnerLink(partner.partner_id, partner.name, { class: "profile-link" })),
         el(
           "span",
-          { class: "score", title: "Match score for ordering this list (0–1), not a win probability" },
+          { class: "score", title: "Match score for ordering this list (0–1), not a win probability", "aria-describedby": "score-legend" },
           `match ${partner.score.toFixed(2)}`,
         ),
       ),
@@ -314,6 +568,7 @@ function card(partner, recommendationId) {
         el("span", { class: "tier" }, partner.tier || "…"),
         " · ",
         el("span", { class: "muted" }, partner.partner_id),
+        el("span", { class: "capacity-badge", hidden: true }),
       ),
       fourCsBars(partner.four_cs, scoreBands),
       evidenceChips(partner.evidence || {}),
@@ -322,33 +577,227 @@ function card(partner, recommendationId) {
         "div",
         { class: "feedback", role: "group", "aria-label": `Feedback on ${partner.name}` },
         accept,
-        el("label", { for: reasonId }, "Reason"),
-        reason,
         reject,
+        copy,
+        el("label", { class: "compare-label" }, compareBox, `Compare`),
         outcome,
       ),
+      reasons,
     ),
   );
 }
 
-/** Type and tier are not in the recommendation answer: read them from the partner profiles. */
+/** Type, tier, countries and capacity are not in the answer: read them from the profiles. */
 async function fillProfiles(partners) {
   const key = currentKey();
+  const answer = answerShown;
   await Promise.all(
     partners.map(async (partner) => {
-      const node = results.querySelector(`[data-partner-id="${CSS.escape(partner.partner_id)}"]`);
-      if (!node) return;
       let profile = null;
       try {
         profile = await api(`/v1/partners/${encodeURIComponent(partner.partner_id)}`, { key });
       } catch {
         // the card keeps its placeholders
       }
+      if (answer !== answerShown) return; // a newer answer replaced this one
+      profiles.set(partner.partner_id, profile);
+      const node = results.querySelector(`[data-partner-id="${CSS.escape(partner.partner_id)}"]`);
+      if (!node) return;
       node.querySelector(".type").textContent = profile ? humanise(profile.partner_type) : "type unknown";
-      const tier = node.querySelector(".tier");
-      tier.textContent = profile?.tier ? `${humanise(profile.tier)} tier` : "no tier";
+      node.querySelector(".tier").textContent = profile?.tier ? `${humanise(profile.tier)} tier` : "no tier";
+      if (atCapacity(profile)) {
+        const badge = node.querySelector(".capacity-badge");
+        badge.hidden = false;
+        badge.textContent = profile.paused_until ? `paused until ${profile.paused_until}` : "at capacity";
+        node.classList.add("at-capacity");
+      }
     }),
   );
+  if (answer !== answerShown) return;
+  fillFilterChoices();
+  drawCards();
+  const panel = document.getElementById("compare");
+  if (panel && !panel.hidden) renderCompare();
+}
+
+// -- compare side by side -----------------------------------------------------------------
+
+function toggleCompared(partnerId, on) {
+  if (on) compared.add(partnerId);
+  else compared.delete(partnerId);
+  updateCompareBar();
+  const panel = document.getElementById("compare");
+  if (!panel.hidden) {
+    if (compared.size >= 2) renderCompare();
+    else closeCompare(false);
+  }
+}
+
+function updateCompareBar() {
+  const bar = document.getElementById("compare-bar");
+  if (!bar) return;
+  for (const box of results.querySelectorAll(".compare-box")) {
+    box.disabled = !box.checked && compared.size >= MAX_COMPARED;
+    box.title = box.disabled ? `Compare at most ${MAX_COMPARED} partners` : "";
+  }
+  if (!compared.size) {
+    bar.replaceChildren(el("span", { class: "muted" }, `Tick Compare on 2 or ${MAX_COMPARED} partners to see them side by side.`));
+    return;
+  }
+  bar.replaceChildren(
+    el("span", {}, `${compared.size} of ${MAX_COMPARED} chosen to compare. `),
+    el(
+      "button",
+      { type: "button", id: "compare-open", disabled: compared.size < 2, onclick: () => renderCompare(true) },
+      "Compare side by side",
+    ),
+    el("button", { type: "button", class: "link-button", onclick: clearCompared }, "Clear"),
+  );
+}
+
+function clearCompared() {
+  compared = new Set();
+  for (const box of results.querySelectorAll(".compare-box")) box.checked = false;
+  closeCompare(false);
+  updateCompareBar();
+}
+
+function closeCompare(focus) {
+  const panel = document.getElementById("compare");
+  panel.hidden = true;
+  panel.replaceChildren();
+  if (focus) document.getElementById("compare-open")?.focus();
+}
+
+function renderCompare(focus = false) {
+  const panel = document.getElementById("compare");
+  const partners = answerShown.results.filter((p) => compared.has(p.partner_id));
+  const profile = (p) => profiles.get(p.partner_id);
+  const list = (values) => (values && values.length ? values.join(", ") : "—");
+  const rows = [
+    ["Rank", (p) => `#${p.rank}`],
+    ["Match score", (p) => p.score.toFixed(2)],
+    ...FOUR_C_ROWS.map(([id, label]) => [label, (p) => fourCsCell(p.four_cs[id])]),
+    ["Type", (p) => (profile(p) ? humanise(profile(p).partner_type) : "…")],
+    ["Tier", (p) => (profile(p)?.tier ? humanise(profile(p).tier) : "none")],
+    ["Countries", (p) => list(profile(p)?.countries)],
+    ["Languages", (p) => list(profile(p)?.languages)],
+    ["Certifications", (p) => list((profile(p)?.certifications || []).map((c) => c.name))],
+    ["Capacity", (p) => (atCapacity(profile(p)) ? "at capacity" : "has room")],
+    ["Matched", (p) => list(matchedEvidence(p.evidence || {}))],
+    ["Why", (p) => p.reason],
+  ];
+  panel.replaceChildren(
+    el(
+      "div",
+      { class: "compare-head" },
+      el("h3", { id: "compare-heading", tabindex: "-1" }, `Comparing ${partners.length} partners`),
+      el("button", { type: "button", class: "secondary", onclick: () => closeCompare(true) }, "Close comparison"),
+    ),
+    el(
+      "div",
+      { class: "table-wrap" },
+      el(
+        "table",
+        { id: "compare-table" },
+        el(
+          "thead",
+          {},
+          el("tr", {}, el("td", {}), partners.map((p) => el("th", { scope: "col" }, partnerLink(p.partner_id, p.name)))),
+        ),
+        el(
+          "tbody",
+          {},
+          rows.map(([label, cell]) => el("tr", {}, el("th", { scope: "row" }, label), partners.map((p) => el("td", {}, cell(p))))),
+        ),
+      ),
+    ),
+  );
+  panel.hidden = false;
+  if (focus) document.getElementById("compare-heading").focus();
+}
+
+const FOUR_C_ROWS = [
+  ["capacity", "Capacity"],
+  ["capability", "Capability"],
+  ["commitment", "Commitment"],
+  ["customer_fit", "Customer fit"],
+];
+
+function fourCsCell(value) {
+  const rounded = Math.round(value);
+  return el("span", { class: `band-text band-${bandOf(rounded, scoreBands)}` }, rounded);
+}
+
+function matchedEvidence(evidence) {
+  return [
+    evidence.country,
+    ...(evidence.languages || []),
+    ...(evidence.certifications || []),
+    ...(evidence.industries || []).map(humanise),
+    ...(evidence.specialisms || []),
+  ].filter(Boolean);
+}
+
+// -- copy for a CRM -------------------------------------------------------------------------
+
+function summaryText(partners) {
+  const answer = answerShown;
+  const brief = (form.elements.description.value || "").trim();
+  const lines = [
+    `Partner recommendation${partners.length > 1 ? "s" : ""}${brief ? ` for: ${brief}` : ""}`,
+    `(partnermatch ${answer.recommendation_id}, ${new Date().toISOString().slice(0, 10)}; match score 0–1 ranks partners for this deal, not a win probability)`,
+    "",
+  ];
+  for (const partner of partners) {
+    const profile = profiles.get(partner.partner_id);
+    const facts = [profile ? humanise(profile.partner_type) : null, profile?.tier ? `${humanise(profile.tier)} tier` : null]
+      .filter(Boolean)
+      .join(", ");
+    const cs = FOUR_C_ROWS.map(([id, label]) => `${label} ${Math.round(partner.four_cs[id])}`).join(" · ");
+    lines.push(
+      `#${partner.rank} ${partner.name} (${partner.partner_id})${facts ? ` — ${facts}` : ""}`,
+      `   Match score ${partner.score.toFixed(2)}; 4 Cs: ${cs}`,
+      `   Why: ${partner.reason}`,
+      `   Profile: ${location.origin}/partners/${encodeURIComponent(partner.partner_id)}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // no clipboard API here (an insecure origin): the old way
+    const area = el("textarea", { class: "offscreen", "aria-hidden": "true" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch {
+      copied = false;
+    }
+    area.remove();
+    return copied;
+  }
+}
+
+async function copyPartners(partners, status) {
+  const text = summaryText(partners);
+  const copied = await copyText(text);
+  status.className = copied ? "outcome" : "outcome error";
+  status.textContent = copied
+    ? `Copied ${partners.length === 1 ? "this partner" : `${partners.length} partners`} to the clipboard.`
+    : "The browser refused the clipboard: select the text in the box below and copy it.";
+  if (!copied) status.after(el("textarea", { class: "copy-fallback", readonly: true, "aria-label": "Summary to copy" }, text));
+}
+
+function copyShown() {
+  copyPartners(shownPartners(), document.getElementById("shown"));
 }
 
 function renderEmpty(answer) {
@@ -454,7 +903,6 @@ function relaxStrict() {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  includeAtCapacity = false;
   search();
 });
-init();
+init().then(restore);

@@ -39,6 +39,7 @@ def test_a_deal_gives_ranked_cards_with_four_cs_evidence_and_profile(
     expect(first.locator(".reason")).not_to_be_empty()
     expect(first.locator(".type")).not_to_have_text("…")  # filled from GET /v1/partners/{id}
     expect(first.locator(".tier")).to_contain_text("tier")
+    page.locator("#results-heading").evaluate("node => node.scrollIntoView()")
     shoot(page, "console", readme=True)
 
 
@@ -50,8 +51,8 @@ def test_rejecting_a_card_with_a_reason_stores_the_feedback(page, web_stack) -> 
     expect(card).to_be_visible()
     partner_id = card.get_attribute("data-partner-id")
 
-    card.get_by_label("Reason").select_option("no_capacity")
-    card.get_by_role("button", name="Reject").click()
+    card.get_by_role("button", name="Reject…").click()
+    card.get_by_role("button", name="No capacity").click()
     expect(card.locator(".outcome")).to_have_text("Rejected (No capacity) — recorded.")
     expect(card.get_by_role("button", name="Accept")).to_be_disabled()
 
@@ -60,13 +61,32 @@ def test_rejecting_a_card_with_a_reason_stores_the_feedback(page, web_stack) -> 
     assert str(events[0]["recommendation_id"]).startswith("r_")
 
 
-def test_rejecting_without_a_reason_shows_the_api_detail(page, web_stack) -> None:
+def test_reject_asks_for_a_reason_chip_and_never_shows_a_raw_validation_message(
+    page, web_stack
+) -> None:
     open_console(page, web_stack)
     page.get_by_label("What the customer needs").fill("Service desk for a hospital group")
     page.get_by_role("button", name="Find partners").click()
     card = page.locator("li.card").first
-    card.get_by_role("button", name="Reject").click()
-    expect(card.locator(".outcome.error")).to_contain_text("a rejection needs a reason")
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.url.endswith("/v1/feedback") else None)
+    reject = card.get_by_role("button", name="Reject…")
+    reject.click()
+    expect(reject).to_have_attribute("aria-expanded", "true")
+    chips = card.get_by_role("group", name=re.compile("^Why reject"))
+    expect(chips).to_be_visible()
+    expect(card.locator(".outcome")).to_have_text("Choose a reason to reject.")
+    expect(chips.get_by_role("button", name="No capacity")).to_be_focused()
+    page.keyboard.press("Escape")  # closes the chips, focus back on Reject
+    expect(chips).to_be_hidden()
+    expect(reject).to_be_focused()
+    assert posted == []  # nothing was sent without a reason
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the keyboard picks a reason chip: Wrong expertise
+    page.keyboard.press("Enter")
+    expect(card.locator(".outcome")).to_have_text("Rejected (Wrong expertise) — recorded.")
+    expect(page.get_by_text("invalid request")).to_have_count(0)
+    expect(page.get_by_text("Value error")).to_have_count(0)
 
 
 def test_an_empty_result_names_the_constraint_and_relaxing_it_finds_partners(
@@ -215,15 +235,23 @@ def test_the_key_stays_in_session_storage_never_in_the_url(page, web_stack) -> N
     assert page.evaluate("localStorage.length") == 0
 
 
-def test_the_console_fits_a_phone_screen(browser, web_stack, shoot) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+def test_the_console_fits_a_390_px_phone_screen(browser, web_stack, shoot) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     try:
         open_console(page, web_stack)
         page.get_by_label("What the customer needs").fill("Campaign calendar for a retailer")
         page.get_by_role("button", name="Find partners").click()
         expect(page.locator("li.card").first).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        boxes = page.locator("li.card .compare-box")
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        page.get_by_role("button", name="Compare side by side").click()
+        expect(page.locator("#compare-table")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.locator("li.card").first.get_by_role("button", name="Reject…").click()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shoot(page, "console-phone")
     finally:
         context.close()
