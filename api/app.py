@@ -23,8 +23,10 @@ from api.mcp import Backends
 from api.mcp.http import mount_mcp
 from api.middleware import BodyLimit, LoadShedding, Metrics, WidgetCors
 from api.routes import health, pages, v1_router
+from api.versioning import ServedVersion
 from matcher.embedding import Embedder, get_embedder
 from matcher.engine import MatchingService
+from matcher.engine.follower import ChangeFollower
 from matcher.ipp import IppScorer, default_scorer
 from matcher.recruiting import RecruitingService
 from matcher.settings import Settings, get_settings
@@ -74,10 +76,13 @@ def create_app(
             settings.webhook_max_attempts,
         )
         worker.start()
+        follower = ChangeFollower(service, settings.refresh_seconds)
+        follower.start()
         try:
             async with app.state.mcp.running():
                 yield
         finally:
+            follower.stop()
             worker.stop()
 
     app = FastAPI(title="partnermatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
@@ -88,7 +93,9 @@ def create_app(
     service.on_partners_changed(app.state.recruiting.invalidate)
     app.state.metrics_registry = CollectorRegistry()
     app.state.metrics_registry.register(ExposureCollector(service))
-    app.state.widget_bucket = TokenBucket(settings.widget_rate_per_minute)
+    app.state.widget_bucket = TokenBucket.worker_share(
+        settings.widget_rate_per_minute, settings.workers
+    )
     app.state.readiness = lambda: {"store": store.count_partners() >= 0, "index": service.ready}
     install_error_handlers(app)
     install_access_log_redaction()
@@ -101,6 +108,7 @@ def create_app(
         registry=app.state.metrics_registry,
     )
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
+    app.add_middleware(ServedVersion, service=service)
     app.include_router(health.router)
     app.include_router(v1_router)
     app.include_router(pages.router)

@@ -1,7 +1,11 @@
 """The widget's guards: allowed origins and a per-key rate limit (token bucket, in memory).
 
-The in-memory bucket is per process: with several workers each enforces its own share, which
-is the usual trade-off until a shared store (Redis) is warranted.
+The bucket is per process, not in the database (a write per widget request would cost more
+than the request): with ``partnermatch serve --workers N`` each worker enforces ``1/N`` of
+the rate (:meth:`TokenBucket.worker_share`), so the machine as a whole admits about the
+configured rate when the kernel spreads a key's connections over the workers. With R replicas
+behind a load balancer, set ``PARTNERMATCH_WIDGET_RATE_PER_MINUTE`` to the total divided by R
+(docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ class TokenBucket:
         self.refill_per_second = rate_per_minute / 60.0
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def worker_share(cls, rate_per_minute: int, workers: int) -> TokenBucket:
+        """The bucket one of ``workers`` worker processes enforces: its share of the rate."""
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}")
+        return cls(max(1, rate_per_minute // workers))
 
     def take(self, key: str, now: float | None = None) -> float:
         """Take one token; returns 0 if allowed, else the seconds until a token is available."""

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     retry_after_s: int = Field(
         default=1, gt=0, description="Retry-After (seconds) of a 503 for too many in flight."
     )
+    refresh_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often each serving process polls the change log for other processes' "
+        "writes (on PostgreSQL a LISTEN/NOTIFY brings them sooner; polling is the safety net).",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Worker processes of this server (`partnermatch serve --workers N` sets "
+        "it): each enforces its share of the widget rate limit.",
+    )
     # -- matching engine (matcher/embedding/, matcher/engine/index.py, recommender.py) --
     embedding_backend: str = Field(
         default="use",

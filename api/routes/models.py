@@ -38,6 +38,6 @@ def promote_model(
         registry.promote(version, store=service.store)
     except RegistryError as error:
         raise Problem(422, f"{version} cannot be promoted: {error}") from None
-    service.reload_scorer()
+    service.catch_up()  # the promotion's change: this process reloads now, the others follow
     emit(service.store, "model.promoted", {"model_version": version})
     return list_models(settings, service, key)

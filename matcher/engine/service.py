@@ -1,10 +1,18 @@
 """The live matching service: one engine shared by all requests, updated and swapped safely.
 
 The HTTP API (and anything else long-running) holds a :class:`MatchingService`. Requests read
-the current engine under a shared lock; a partner write updates the store, then the live
-engine, under the exclusive lock. A full re-index builds a new engine *aside* (no lock held, so
-requests keep being answered by the old one), replays the partner writes that happened while it
-was building, and swaps the reference: no request waits on the rebuild, none fails.
+the current engine under a shared lock. Every write goes to the store first, with a version in
+its change log (:mod:`matcher.store`); the service then *catches up* (:meth:`catch_up`): it
+reads the change log from the version it reflects and applies each change to its engine under
+the exclusive lock. A process's own writes are applied that way before the write returns (a
+writer sees its own write at once); other processes' writes are applied when the follower
+(:mod:`matcher.engine.follower`) wakes. So every worker and replica serving one database
+converges on the same state, and :attr:`MatchingService.version` says which.
+
+A full re-index builds a new engine *aside* (no lock held, so requests keep being answered by
+the old one), replays the partner changes logged since its rows were read, swaps the reference
+and announces the saved index; other processes load that index rather than build their own. No
+request waits on the rebuild, none fails.
 """
 
 from __future__ import annotations
@@ -14,12 +22,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from matcher.embedding.base import Embedder
-from matcher.engine.build import build_engine, load_engine
+from matcher.embedding.base import Embedder, content_hash, partner_text
+from matcher.embedding.cache import embed_texts_cached
+from matcher.engine.build import assemble_engine, build_engine, index_dir, load_engine
 from matcher.engine.evidence import evidence_from_store
 from matcher.engine.exposure import concentration
 from matcher.engine.filters import at_capacity
-from matcher.engine.index import IndexLoadError, IndexMissingError
+from matcher.engine.index import IndexLoadError, IndexMissingError, PartnerIndex, read_manifest
 from matcher.engine.locks import ReadWriteLock
 from matcher.engine.ranker import load_ranker
 from matcher.engine.recommender import RANKER_FEATURES, Recommender
@@ -27,13 +36,23 @@ from matcher.engine.teams import CoSell, recommend_teams
 from matcher.ipp.base import FourCs, IppScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
-from matcher.store import Store
+from matcher.store import (
+    INDEX_REBUILT,
+    MODEL_PROMOTED,
+    MODEL_ROLLED_BACK,
+    OUTCOMES_INGESTED,
+    PARTNER_CHANGES,
+    Change,
+    Store,
+)
 from matcher.webhooks import emit
 
 log = logging.getLogger(__name__)
 
 # a strict answer with fewer results than this says whether a team could cover the deal
 THIN_ANSWER = 3
+# changes read from the log per query while catching up
+CATCH_UP_BATCH = 10_000
 
 
 class EngineNotReady(RuntimeError):
@@ -64,7 +83,10 @@ class MatchingService:
         self._engine: Recommender | None = None
         self._lock = ReadWriteLock()
         self._rebuild_lock = threading.Lock()
-        self._writes_during_rebuild: list[str] | None = None
+        # the change-log version the engine reflects; changes are applied one catch-up at a time
+        self._version = 0
+        self._started = False
+        self._catch_up_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
         # (outcome count, co-sell pairs) of the stored outcomes, for teams
         self._co_sell: tuple[int, CoSell] | None = None
@@ -74,39 +96,82 @@ class MatchingService:
         self._listeners.append(listener)
 
     def reload_scorer(self) -> None:
-        """Re-read the IPP scorer and the learned ranker with the partners' evidence (after a
-        model promotion or rollback); the next request uses them."""
+        """Re-read the IPP scorer and the learned ranker with the partners' evidence, and the
+        track record (after a model promotion or rollback, or new outcomes); the next request
+        uses them."""
         scorer = self.scorer_factory()
         ranker = load_ranker(self.settings, RANKER_FEATURES)
         evidence = evidence_from_store(self.store) if ranker is not None else None
+        industry_wins = self.store.won_deals_by_industry()
         with self._lock.writing():
             if self._engine is not None:
                 self._engine.scorer = scorer
                 self._engine.ranker = ranker
                 self._engine.evidence = evidence
+                self._engine.industry_wins = industry_wins or None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Load the saved index (rebuilding it if stale); build one if none exists yet."""
-        if self.store.count_partners() == 0:
-            log.warning(
-                "the store holds no partners: recommendations are unavailable until some are loaded"
-            )
-            return
+        """Load the saved index and bring it up to date from the change log (a process
+        starting late catches up from the saved index plus the log); build one if none can be
+        served."""
+        with self._catch_up_lock:
+            version = self.store.change_version()
+            if self.store.count_partners() == 0:
+                log.warning(
+                    "the store holds no partners: recommendations are unavailable until some "
+                    "are loaded"
+                )
+                engine = None
+            else:
+                engine = self._saved_engine(version)
+            with self._lock.writing():
+                self._engine = engine
+                self._version = version
+                self._started = True
+        self.catch_up()
+
+    def _saved_engine(self, version: int) -> Recommender:
+        """The saved index with the partner changes up to ``version`` replayed on it, or a
+        freshly built (and saved) engine when there is none to serve."""
         scorer = self.scorer_factory()
         try:
-            engine = load_engine(
-                self.store, self.embedder, scorer, self.settings, rebuild_if_stale=True
-            )
+            manifest = read_manifest(index_dir(self.settings))
+            assert manifest is not None
+            if manifest.change_version is None:  # saved before the change log existed
+                return load_engine(
+                    self.store, self.embedder, scorer, self.settings, rebuild_if_stale=True
+                )
+            engine = self._assembled(scorer)
         except IndexMissingError:
             log.warning("no index built yet; building one now")
-            engine = build_engine(self.store, self.embedder, scorer, self.settings)
+            return build_engine(self.store, self.embedder, scorer, self.settings, announce=False)
         except IndexLoadError as error:
             log.warning("saved index refused (%s); rebuilding", error)
-            engine = build_engine(self.store, self.embedder, scorer, self.settings)
-        with self._lock.writing():
-            self._engine = engine
+            return build_engine(self.store, self.embedder, scorer, self.settings, announce=False)
+        changed = self.store.partners_changed(engine.index.change_version or 0, version)
+        if not self._replay(engine, changed):
+            log.warning("partners changed since the saved index lack stored vectors; rebuilding")
+            return build_engine(self.store, self.embedder, scorer, self.settings, announce=False)
+        return engine
+
+    def _assembled(self, scorer: IppScorer) -> Recommender:
+        """The engine around the saved index, read without the fingerprint check: what changed
+        since it was saved is replayed from the change log instead."""
+        index, _ = PartnerIndex.load(index_dir(self.settings), self.embedder.model_id)
+        engine = assemble_engine(
+            self.store,
+            self.embedder,
+            scorer,
+            self.settings,
+            (row for batch in self.store.iter_partner_rows() for row in batch),
+            index,
+        )
+        # the columns are read from the store now; vectors of partners deleted since go too
+        for row_id in set(index.row_ids().tolist()) - engine.columns.partner_of.keys():
+            index.remove(row_id)
+        return engine
 
     @property
     def ready(self) -> bool:
@@ -122,6 +187,16 @@ class MatchingService:
     def index_version(self) -> str | None:
         """The version of the index being served."""
         return self._engine.index.index_version if self._engine is not None else None
+
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` has loaded what it could (the follower waits for it)."""
+        return self._started
+
+    @property
+    def version(self) -> int:
+        """The change-log version the engine reflects: every change up to it is applied."""
+        return self._version
 
     def exposure_concentration(self) -> dict[str, float] | None:
         """How concentrated the served top slots are (:func:`exposure.concentration`), or
@@ -184,12 +259,16 @@ class MatchingService:
             raise EngineNotReady("no partner index is loaded: load partners and build the index")
         return self._engine
 
-    # -- writes --------------------------------------------------------------------------------
+    # -- writes ----------------------------------------------------------------------------
 
     def upsert_partner(self, partner: Partner) -> None:
-        """Store a partner and make it findable at once (index updated in place)."""
+        """Store a partner and make it findable at once (index updated in place).
+
+        Its vector is stored before the partner is, so no other process ever embeds it.
+        """
+        embed_texts_cached(self.store, self.embedder, [partner_text(partner)])
         self.store.upsert_partners([partner])
-        self._apply(partner.partner_id)
+        self.catch_up()
         emit(self.store, "partner.updated", {"partner_id": partner.partner_id})
         if at_capacity(partner):
             emit(self.store, "partner.at_capacity", {"partner_id": partner.partner_id})
@@ -197,21 +276,106 @@ class MatchingService:
     def delete_partner(self, partner_id: str) -> bool:
         """Delete a partner from the store and the live engine; ``False`` if unknown."""
         deleted = self.store.delete_partner(partner_id)
-        self._apply(partner_id)
+        self.catch_up()
         if deleted:
             emit(self.store, "partner.deleted", {"partner_id": partner_id})
         return deleted
 
-    def _apply(self, partner_id: str) -> None:
+    # -- following the change log --------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Apply every change logged after :attr:`version`; returns the version reached.
+
+        Partner upserts and deletes re-read the partner into the engine (its vector from the
+        store, never embedded here); a promotion, a rollback or new outcomes reload the scorer;
+        an announced index is loaded in place of the engine. Safe to call from any thread.
+        """
+        with self._catch_up_lock:
+            while True:
+                changes = self.store.changes_since(self._version, CATCH_UP_BATCH)
+                if changes:
+                    self._apply(changes)
+                if len(changes) < CATCH_UP_BATCH:
+                    return self._version
+
+    def _apply(self, changes: list[Change]) -> None:
+        upto = changes[-1].version
+        engine = self._engine
+        announced = [change.subject for change in changes if change.kind == INDEX_REBUILT]
+        if engine is not None and announced and announced[-1] != engine.index.index_version:
+            engine = self._announced_engine(str(announced[-1]), upto)
+            with self._lock.writing():
+                self._engine, self._version = engine, upto
+            self._partners_changed()
+            return
+        partner_ids = list(
+            dict.fromkeys(str(c.subject) for c in changes if c.kind in PARTNER_CHANGES)
+        )
+        if partner_ids:
+            if engine is None:
+                if not self._rebuild_lock.locked():
+                    self.rebuild_in_background()
+            else:
+                self._replay(engine, partner_ids)
+            self._partners_changed()
+        reloads = {MODEL_PROMOTED, MODEL_ROLLED_BACK, OUTCOMES_INGESTED}
+        if engine is not None and any(change.kind in reloads for change in changes):
+            self.reload_scorer()
+        with self._lock.writing():
+            self._version = upto
+
+    def _replay(self, engine: Recommender, partner_ids: list[str]) -> bool:
+        """Re-read these partners into ``engine``; ``False`` if some could not be (their
+        vector is not stored: written by a bulk ingest the index build has not embedded yet).
+
+        Those are left as they were and logged: a follower never embeds partner texts.
+        """
+        stored = [partner_id for partner_id in partner_ids if self._vector_stored(partner_id)]
+        lacking = sorted(set(partner_ids) - set(stored))
+        # requests do not wait: the engine locks itself to swap each prepared change in, and
+        # the catch-up lock keeps the writes one at a time, in version order
+        for partner_id in stored:
+            engine.upsert_partner(partner_id)  # re-reads the store; deletes if gone
+        if lacking:
+            log.warning(
+                "%d changed partners have no stored vector (e.g. %s): served as before until "
+                "`partnermatch index build` embeds them",
+                len(lacking),
+                lacking[0],
+            )
+        return not lacking
+
+    def _vector_stored(self, partner_id: str) -> bool:
+        found = self.store.get_partner_row(partner_id)
+        if found is None:
+            return True  # deleted: nothing to embed
+        text_hash = content_hash(partner_text(found[1]), self.embedder.model_id)
+        return bool(self.store.cached_vectors(self.embedder.model_id, [text_hash]))
+
+    def _announced_engine(self, index_version: str, upto: int) -> Recommender:
+        """The engine of an index another process saved and announced, brought up to
+        ``upto``; built here from the stored vectors when that index is not on this machine."""
+        scorer = self.scorer_factory()
+        try:
+            engine = self._assembled(scorer)
+            if engine.index.index_version != index_version:
+                log.warning(
+                    "index %s was announced, %s is saved (a newer one): serving the saved one",
+                    index_version,
+                    engine.index.index_version,
+                )
+        except IndexLoadError as error:
+            log.warning("announced index %s not readable here (%s); building", index_version, error)
+            engine = build_engine(self.store, self.embedder, scorer, self.settings, save=False)
+        self._replay(engine, self.store.partners_changed(engine.index.change_version or 0, upto))
+        log.info("now serving index %s at version %d", engine.index.index_version, upto)
+        return engine
+
+    def _partners_changed(self) -> None:
         for listener in self._listeners:
             listener()
-        with self._lock.writing():
-            if self._writes_during_rebuild is not None:
-                self._writes_during_rebuild.append(partner_id)
-            if self._engine is not None:
-                self._engine.upsert_partner(partner_id)  # re-reads the store; deletes if gone
-        if self._engine is None and not self._rebuild_lock.locked():
-            self.rebuild_in_background()
+
+    # -- full re-index -------------------------------------------------------------------------
 
     def rebuild_in_background(self) -> threading.Thread:
         """Start :meth:`rebuild` on a daemon thread (the caller returns at once)."""
@@ -230,29 +394,29 @@ class MatchingService:
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> str:
         """Build a fresh engine aside, then swap it in; returns the new index version.
 
-        Requests are answered by the old engine until the swap. Writes that land during the
-        build are replayed on the new engine before it is swapped in.
+        Requests are answered by the old engine until the swap. The partner changes logged
+        since the build read the store are replayed on the new engine before it is swapped
+        in; then the saved index is announced, so the other processes load it.
         """
         with self._rebuild_lock:
-            with self._lock.writing():
-                self._writes_during_rebuild = []
             if self.store.count_partners() == 0:
                 raise EngineNotReady("the store holds no partners to index")
-            try:
-                engine = build_engine(
-                    self.store,
-                    self.embedder,
-                    self.scorer_factory(),
-                    self.settings,
-                    progress=progress,
-                )
+            engine = build_engine(
+                self.store,
+                self.embedder,
+                self.scorer_factory(),
+                self.settings,
+                progress=progress,
+                announce=False,
+            )
+            with self._catch_up_lock:
+                built_from = engine.index.change_version or 0
+                self._replay(engine, self.store.partners_changed(built_from, self._version))
                 with self._lock.writing():
-                    for partner_id in self._writes_during_rebuild or []:
-                        engine.upsert_partner(partner_id)
                     self._engine = engine
-            finally:
-                with self._lock.writing():
-                    self._writes_during_rebuild = None
+                self.store.record_change(INDEX_REBUILT, engine.index.index_version)
+            self.catch_up()  # our own announcement: already serving it
+        self._partners_changed()
         log.info("index rebuilt and swapped in: %s", engine.index.index_version)
         emit(self.store, "index.rebuilt", {"index_version": engine.index.index_version})
         return engine.index.index_version
