@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
+from matcher.embedding.cache import QueryCache
 from matcher.engine import FilterResult, PartnerIndex, Recommender
 from matcher.engine.filters import at_capacity
 from matcher.schemas import Deal, PartnerProfile
@@ -104,9 +105,9 @@ class NaiveRecommender(Recommender):
         """A naive twin of ``engine`` (the facet table and vector matrix built here, once)."""
         naive = cls.__new__(cls)
         naive.__dict__.update(vars(engine))
-        # its own cache of deal phrase vectors: both engines embed a deal's phrases the first
-        # time each sees it, so neither is timed on the other's cache hits
-        naive._phrase_cache = {}
+        # its own cache of query and phrase vectors: both engines embed a deal's texts the
+        # first time each sees them, so neither is timed on the other's cache hits
+        naive.queries = QueryCache(engine.embedder.model_id)
         naive.facets = facet_table(
             row for batch in engine.store.iter_partner_rows() for row in batch
         )

@@ -1,8 +1,14 @@
-"""Vectors cached by content hash, so an unchanged profile is never re-embedded."""
+"""Vectors cached so that no text is embedded twice: partner profiles in the store, by content
+hash (an unchanged profile is never re-embedded); query texts in memory (:class:`QueryCache`).
+"""
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -85,3 +91,99 @@ class StoreCachedEmbedder:
         from matcher.embedding.cache import embed_texts_cached
 
         return embed_texts_cached(self.store, self.embedder, texts)
+
+
+# 10,000 vectors of 512 float32 (USE) are ~21 MB with their keys
+QUERY_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """Lookups of a :class:`QueryCache` since it was made: one per text asked for."""
+
+    hits: int
+    misses: int
+    entries: int
+    capacity: int
+
+
+def normalised(text: str) -> str:
+    """The cache key of a query text: its words as the tokenisers split them, whitespace
+    collapsed. Case is kept: to the model "ERP" and "erp" are different texts, and a hit must
+    return exactly the vector the model gives for the text."""
+    return " ".join(text.split())
+
+
+class QueryCache:
+    """Vectors of the texts requests embed (deal texts, widget contexts, a deal's phrases):
+    a bounded LRU of ``capacity`` in memory, keyed by :func:`normalised` text.
+
+    The widget sends the same page context over and over, specialism phrases recur across
+    deals: a hit costs a dictionary lookup where the model costs milliseconds. The texts a
+    call misses are embedded together, in one model call. Safe to use from concurrent requests.
+    """
+
+    def __init__(self, model_id: str, capacity: int = QUERY_CACHE_SIZE) -> None:
+        if capacity < 0:
+            raise ValueError(f"capacity must be 0 or more, not {capacity}")
+        self.model_id = model_id
+        self.capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    def vectors(self, texts: Sequence[str], embedder: Embedder) -> np.ndarray:
+        """The vectors of ``texts`` in order, shape ``(len(texts), embedder.dim)``; those not
+        cached are embedded by ``embedder`` (the cache's model) in one call."""
+        if embedder.model_id != self.model_id:
+            raise ValueError(
+                f"this cache holds {self.model_id} vectors, not {embedder.model_id} ones"
+            )
+        keys = [normalised(text) for text in texts]
+        with self._lock:
+            found = {key: self._vectors[key] for key in keys if key in self._vectors}
+            for key in found:
+                self._vectors.move_to_end(key)
+            hits = sum(1 for key in keys if key in found)
+            self._hits += hits
+            self._misses += len(keys) - hits
+        missing = [key for key in dict.fromkeys(keys) if key not in found]
+        if missing:
+            fresh = dict(zip(missing, embedder.embed(missing), strict=True))
+            found.update(fresh)
+            with self._lock:
+                self._vectors.update(fresh)
+                while len(self._vectors) > self.capacity:
+                    self._vectors.popitem(last=False)
+        if not keys:
+            return np.zeros((0, embedder.dim), dtype=np.float32)
+        return np.stack([found[key] for key in keys])
+
+    def __contains__(self, text: object) -> bool:
+        """Whether ``text`` would be a hit (not counted as a lookup)."""
+        return isinstance(text, str) and normalised(text) in self._vectors
+
+    def clear(self) -> None:
+        """Forget every vector (the counts stay)."""
+        with self._lock:
+            self._vectors.clear()
+
+    def stats(self) -> CacheStats:
+        """Hits and misses so far, and how full the cache is."""
+        with self._lock:
+            return CacheStats(self._hits, self._misses, len(self._vectors), self.capacity)
+
+
+_query_caches: weakref.WeakKeyDictionary[Embedder, QueryCache] = weakref.WeakKeyDictionary()
+_query_caches_lock = threading.Lock()
+
+
+def query_cache(embedder: Embedder) -> QueryCache:
+    """The process's :class:`QueryCache` for ``embedder``: one per embedder, kept as long as
+    the embedder is (a re-built engine keeps its predecessor's cache and counts)."""
+    with _query_caches_lock:
+        cache = _query_caches.get(embedder)
+        if cache is None:
+            cache = _query_caches[embedder] = QueryCache(embedder.model_id)
+        return cache

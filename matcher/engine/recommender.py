@@ -29,7 +29,7 @@ import numpy as np
 
 from matcher import taxonomy
 from matcher.embedding.base import Embedder, deal_text
-from matcher.embedding.cache import embed_partners, embed_texts_cached
+from matcher.embedding.cache import embed_partners, embed_texts_cached, query_cache
 from matcher.embedding.calibration import Calibration, calibration_for
 from matcher.engine.evidence import EVIDENCE_FEATURES, PartnerEvidence
 from matcher.engine.explain import SpecialismMatch, deal_phrases, explain, match_specialisms
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 
 # BM25 scoring runs here, beside the query embedding and vector search of the same request
 _LEXICAL_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partnermatch-bm25")
-PHRASE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,8 @@ class Recommender:
         self.tie_tolerance = tie_tolerance
         # requests read the in-memory state together; a live write (upsert/delete) excludes them
         self._lock = ReadWriteLock()
-        self._phrase_cache: dict[str, np.ndarray] = {}
+        # vectors of deal texts and phrases (widget contexts and specialism phrases recur)
+        self.queries = query_cache(embedder)
 
     # -- live updates --------------------------------------------------------------------------
 
@@ -303,9 +303,9 @@ class Recommender:
         # FAISS searches (both release the GIL); at a million partners that hides ~20 ms
         lexical = _LEXICAL_WORKERS.submit(self._lexical_candidates, deal, filtered, pool)
         phrases = deal_phrases(deal)
-        query = self.embedder.embed([deal_text(deal)])[0]
-        # phrases are short: embedded apart from the long query, they are padded to their length
-        phrase_vectors = self._phrase_vectors(phrases, len(query))
+        # the deal's text and its phrases in one model call, or none when all are cached
+        vectors = self.queries.vectors([deal_text(deal), *phrases], self.embedder)
+        query, phrase_vectors = vectors[0], vectors[1:]
         semantic_rows, semantic_scores = self.semantic_search(query, pool, filtered)
         bm25_all, lexical_rows = lexical.result()
         rows = np.array(
@@ -506,15 +506,10 @@ class Recommender:
         )
 
     def _phrase_vectors(self, phrases: list[str], dim: int) -> np.ndarray:
-        """Vectors of deal phrases; specialism phrases recur across deals, so they are cached."""
-        missing = [p for p in dict.fromkeys(phrases) if p not in self._phrase_cache]
-        if missing:
-            if len(self._phrase_cache) > PHRASE_CACHE_SIZE:
-                self._phrase_cache.clear()
-            self._phrase_cache.update(zip(missing, self.embedder.embed(missing), strict=True))
+        """Vectors of deal phrases (``(0, dim)`` for none), through the query cache."""
         if not phrases:
             return np.zeros((0, dim), dtype=np.float32)
-        return np.stack([self._phrase_cache[p] for p in phrases])
+        return self.queries.vectors(phrases, self.embedder)
 
     def _specialism_matrix(self, partner: Partner) -> np.ndarray:
         if any(s not in self.specialism_vectors for s in partner.specialisms):
