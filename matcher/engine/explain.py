@@ -157,6 +157,7 @@ def explain(
     coverage: Coverage,
     matches: list[SpecialismMatch],
     industry_wins: int | None,
+    phrases: list[str] | None = None,
 ) -> Explanation:
     """Evidence and reason line for ``partner`` on ``deal``.
 
@@ -165,6 +166,8 @@ def explain(
         matches: the partner's specialisms that matched deal phrases.
         industry_wins: won deals on record in the deal's industry; ``None`` when no outcome
             history is loaded (then the explanation says the track record is unknown).
+        phrases: the deal's :func:`deal_phrases`, when the caller has them (one deal explains
+            ten results); read from the deal otherwise.
     """
     clauses: list[str] = []
     missing: list[str] = []
@@ -251,11 +254,12 @@ def explain(
         reason = (
             f"{reason}; {strength} on {named}" if reason else f"{strength.capitalize()} on {named}"
         )
-    elif deal_phrases(deal) and not partner.specialisms:
-        missing.append("specialisms not listed")
-    elif deal_phrases(deal):
-        no_match = "no listed specialism matches the deal"
-        reason = f"{reason}; {no_match}" if reason else no_match
+    elif phrases if phrases is not None else deal_phrases(deal):
+        if not partner.specialisms:
+            missing.append("specialisms not listed")
+        else:
+            no_match = "no listed specialism matches the deal"
+            reason = f"{reason}; {no_match}" if reason else no_match
     if missing:
         reason = f"{reason} ({'; '.join(missing)})" if reason else _join(missing).capitalize()
     reason = (reason[:1].upper() + reason[1:]) if reason else "General fit on the deal description"

@@ -238,9 +238,14 @@ class Recommender:
             warnings = self._check_certifications(read.deal)
             ranked, funnel, emptied_by = self._rank(read, weights, deal.top_k, ranker)
             self.exposure.record([c.partner.partner_id for c in ranked])
+            phrases = deal_phrases(read.deal)
             results = [
                 self._result(
-                    read.target, rank, candidate, ranked[rank] if rank < len(ranked) else None
+                    read.target,
+                    rank,
+                    candidate,
+                    ranked[rank] if rank < len(ranked) else None,
+                    phrases,
                 )
                 for rank, candidate in enumerate(ranked, 1)
             ]
@@ -544,14 +549,22 @@ class Recommender:
         return np.where(np.array([bool(listed) for listed in specialisms]), fit, 0.25)
 
     def _result(
-        self, deal: Deal, rank: int, candidate: Candidate, below: Candidate | None
+        self,
+        deal: Deal,
+        rank: int,
+        candidate: Candidate,
+        below: Candidate | None,
+        phrases: list[str],
     ) -> dict[str, object]:
-        """One result; ``below`` is the next one, which the reason says why it is above."""
+        """One result; ``below`` is the next one, which the reason says why it is above;
+        ``phrases`` are the deal's (:func:`deal_phrases`)."""
         partner = candidate.partner
         wins = None
         if self.industry_wins is not None and deal.industry:
             wins = self.industry_wins.get((partner.partner_id, deal.industry), 0)
-        explanation = explain(deal, partner, coverage(deal, partner), candidate.matches, wins)
+        explanation = explain(
+            deal, partner, coverage(deal, partner), candidate.matches, wins, phrases
+        )
         four_cs = candidate.four_cs or self.scorer.assess(partner, deal)
         level = below is not None and below.tie_run == candidate.tie_run >= 0
         edge = (

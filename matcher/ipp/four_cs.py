@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +38,11 @@ from matcher.schemas import Deal, Partner, PartnerProfile
 FEATURE_VERSION = 1
 
 CRITERION_KEYS: tuple[str, ...] = tuple(f"{c}.{name}" for c in FOUR_CS for name in CRITERIA[c])
+# (C, criterion name) -> its position among the model's criterion features
+_CRITERION_SLOT: dict[tuple[str, str], int] = {
+    (c, name): slot
+    for slot, (c, name) in enumerate((c, name) for c in FOUR_CS for name in CRITERIA[c])
+}
 
 
 class Criterion(NamedTuple):
@@ -82,6 +89,44 @@ def _readable(value: str) -> str:
     return value.replace("_", " ")
 
 
+@dataclass(frozen=True)
+class _OwnCapability:
+    """Capability as if the deal asked for no certification, specialism or industry, and what
+    a deal's asks are matched against."""
+
+    certifications: Criterion
+    held: frozenset[str]  # keys of the certifications valid that day
+    specialisms: Criterion
+    specialisms_folded: tuple[str, ...]
+    industry_depth: Criterion
+    record: tuple[Criterion, ...]  # track record and CSAT (with a history), assets
+
+
+@dataclass(frozen=True)
+class _OwnCriteria:
+    """The criteria of one partner that owe nothing to a deal (most of its 4 Cs), and what
+    they were computed from: the profile, the history given (``None``: the partner's own
+    12-month fields, as ``history``), the day (recency and expiry depend on it)."""
+
+    partner: PartnerProfile
+    given_history: PerformanceHistory | None
+    today: date
+    history: PerformanceHistory | None
+    capacity: tuple[Criterion, ...]
+    capability: _OwnCapability
+    commitment: tuple[Criterion, ...]
+
+    def is_for(
+        self, partner: PartnerProfile, history: PerformanceHistory | None, today: date
+    ) -> bool:
+        """Whether these were computed from this very profile object, history and day."""
+        return self.partner is partner and self.given_history is history and self.today == today
+
+
+# partners whose own criteria are kept (an entry is ~2 KB; the re-ranked candidates recur)
+OWN_CRITERIA_CACHE = 4_096
+
+
 class FourCsAssessor:
     """Computes the 4 Cs of a partner against a deal or the ICP; pure, fast, no I/O.
 
@@ -104,6 +149,9 @@ class FourCsAssessor:
         self.priors = priors or Priors()
         self.reference_date = reference_date
         self._icp_regions = self.config.icp.region_codes()
+        # per partner id, what its 4 Cs owe to the partner alone (see _own_cached)
+        self._own_criteria: OrderedDict[str, _OwnCriteria] = OrderedDict()
+        self._own_lock = threading.Lock()
 
     @property
     def population_win_rate(self) -> float:
@@ -133,17 +181,56 @@ class FourCsAssessor:
         ``history`` defaults to the partner's own 12-month fields; a prospect has none, and its
         performance criteria are left out rather than counted as unknown.
         """
+        today = reference_date or self.reference_date or date.today()
+        own = (
+            self._own_cached(partner, history, today)
+            if reference_date is None and isinstance(partner, Partner)
+            else self._own(partner, history, today)
+        )
+        criteria = (
+            *own.capacity,
+            *self._capability(partner, target, own),
+            *own.commitment,
+            *self._customer_fit(partner, target),
+        )
+        return Assessment(self._combine(criteria), criteria, own.history)
+
+    def _own(
+        self, partner: PartnerProfile, history: PerformanceHistory | None, today: date
+    ) -> _OwnCriteria:
+        """The criteria of ``partner`` that owe nothing to a deal, as of ``today``."""
+        given = history
         if history is None and isinstance(partner, Partner):
             history = PerformanceHistory.from_partner(partner)
         has_history = history is not None or isinstance(partner, Partner)
-        today = reference_date or self.reference_date or date.today()
-        criteria = (
-            *self._capacity(partner),
-            *self._capability(partner, target, history, has_history, today),
-            *self._commitment(partner, today),
-            *self._customer_fit(partner, target),
+        return _OwnCriteria(
+            partner=partner,
+            given_history=given,
+            today=today,
+            history=history,
+            capacity=tuple(self._capacity(partner)),
+            capability=self._own_capability(partner, history, has_history, today),
+            commitment=tuple(self._commitment(partner, today)),
         )
-        return Assessment(self._combine(criteria), criteria, history)
+
+    def _own_cached(
+        self, partner: PartnerProfile, history: PerformanceHistory | None, today: date
+    ) -> _OwnCriteria:
+        """:meth:`_own`, computed once per partner version: the profile object is the version
+        (the engine hands out the same object until a write replaces it, so an upserted
+        partner is a new object and a miss), with the history given and the day."""
+        with self._own_lock:
+            own = self._own_criteria.get(partner.partner_id)
+            if own is not None and own.is_for(partner, history, today):
+                self._own_criteria.move_to_end(partner.partner_id)
+                return own
+        own = self._own(partner, history, today)
+        with self._own_lock:
+            self._own_criteria[partner.partner_id] = own
+            self._own_criteria.move_to_end(partner.partner_id)
+            while len(self._own_criteria) > OWN_CRITERIA_CACHE:
+                self._own_criteria.popitem(last=False)
+        return own
 
     # -- combining -----------------------------------------------------------------------
 
@@ -256,22 +343,16 @@ class FourCsAssessor:
         return out
 
     def _capability(
-        self,
-        partner: PartnerProfile,
-        target: Deal | None,
-        history: PerformanceHistory | None,
-        has_history: bool,
-        today: date,
+        self, partner: PartnerProfile, target: Deal | None, own: _OwnCriteria
     ) -> list[Criterion]:
+        """Capability against ``target``: a criterion the deal asks nothing of is the
+        partner's own (``own``); certifications, specialisms, industry depth and partner type
+        are measured against what the deal asks for."""
         weight = self.config.criteria["capability"]
-        scales = self.config.scales
         out: list[Criterion] = []
-        # an expired certification is no capability any more
-        held = [c for c in partner.certifications if c.valid_on(today)]
         required = target.certification_keys if target is not None else []
         if required:
-            keys = {certification.key for certification in held}
-            matched = sum(1 for key in required if key in keys)
+            matched = sum(1 for key in required if key in own.capability.held)
             out.append(
                 Criterion(
                     "capability",
@@ -281,71 +362,31 @@ class FourCsAssessor:
                     f"holds {_share(matched, len(required))} required certifications",
                 )
             )
-        elif held:
-            names = ", ".join(certification.name for certification in held[:3])
-            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
-            out.append(
-                Criterion(
-                    "capability",
-                    "certifications",
-                    min(1.0, len(held) / scales["certifications"]),
-                    weight["certifications"],
-                    f"{len(held)} certification{'s' if len(held) != 1 else ''}: {names}{more}",
-                )
-            )
-        elif partner.certified_staff == 0:
-            out.append(
-                Criterion(
-                    "capability",
-                    "certifications",
-                    0.0,
-                    weight["certifications"],
-                    "no certifications",
-                )
-            )
         else:
-            out.append(
-                Criterion(
-                    "capability",
-                    "certifications",
-                    None,
-                    weight["certifications"],
-                    "certifications unknown",
-                )
-            )
+            out.append(own.capability.certifications)
 
-        specialisms = partner.specialisms
         wanted = target.specialisms if target is not None else []
         if wanted:
-            own = [s.casefold() for s in specialisms]
+            listed = own.capability.specialisms_folded
             matched = sum(
-                1 for w in wanted if any(w.casefold() in s or s in w.casefold() for s in own)
+                1 for w in wanted if any(w.casefold() in s or s in w.casefold() for s in listed)
             )
             out.append(
                 Criterion(
                     "capability",
                     "specialisms",
-                    matched / len(wanted) if own else None,
+                    matched / len(wanted) if listed else None,
                     weight["specialisms"],
                     f"matches {_share(matched, len(wanted))} requested specialisms"
-                    if own
+                    if listed
                     else "specialisms unknown",
                 )
             )
         else:
-            out.append(
-                Criterion(
-                    "capability",
-                    "specialisms",
-                    min(1.0, len(specialisms) / scales["specialisms"]) if specialisms else None,
-                    weight["specialisms"],
-                    f"{len(specialisms)} specialism{'s' if len(specialisms) != 1 else ''}"
-                    if specialisms
-                    else "specialisms unknown",
-                )
-            )
+            out.append(own.capability.specialisms)
 
         industry = target.industry if target is not None else None
+        history = own.history
         if industry is not None and history is not None and history.industry_deals:
             done = history.industry_deals.get(industry, 0)
             out.append(
@@ -358,51 +399,9 @@ class FourCsAssessor:
                 )
             )
         else:
-            count = len(partner.industries)
-            if count:
-                focus = 1.0 if count <= scales["industries"] else scales["industries"] / count
-                text = f"focused on {count} industr{'y' if count == 1 else 'ies'}"
-                if count > scales["industries"]:
-                    text = f"spread over {count} industries"
-                out.append(
-                    Criterion("capability", "industry_depth", focus, weight["industry_depth"], text)
-                )
-            else:
-                out.append(
-                    Criterion(
-                        "capability",
-                        "industry_depth",
-                        None,
-                        weight["industry_depth"],
-                        "industry focus unknown",
-                    )
-                )
+            out.append(own.capability.industry_depth)
 
-        if has_history:
-            out.append(self._track_record(history, weight["track_record"]))
-            csat = history.csat if history is not None else None
-            out.append(
-                Criterion(
-                    "capability",
-                    "csat",
-                    None if csat is None else csat / 100.0,
-                    weight["csat"],
-                    "CSAT unknown" if csat is None else f"CSAT {csat:.0f}",
-                )
-            )
-
-        assets = partner.assets
-        out.append(
-            Criterion(
-                "capability",
-                "assets",
-                min(1.0, len(assets) / scales["assets"]) if assets else None,
-                weight["assets"],
-                _plural(len(assets), "template or integration", "templates or integrations")
-                if assets
-                else "templates and integrations unknown",
-            )
-        )
+        out += own.capability.record
         if target is not None and target.partner_types:
             matches = partner.partner_type in target.partner_types
             kind = _readable(partner.partner_type)
@@ -416,6 +415,105 @@ class FourCsAssessor:
                 )
             )
         return out
+
+    def _own_capability(
+        self,
+        partner: PartnerProfile,
+        history: PerformanceHistory | None,
+        has_history: bool,
+        today: date,
+    ) -> _OwnCapability:
+        """The capability criteria that owe nothing to a deal: certifications, specialisms and
+        industry focus as if the deal asked for none, the track record, CSAT and assets."""
+        weight = self.config.criteria["capability"]
+        scales = self.config.scales
+        # an expired certification is no capability any more
+        held = [c for c in partner.certifications if c.valid_on(today)]
+        if held:
+            names = ", ".join(certification.name for certification in held[:3])
+            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+            certifications = Criterion(
+                "capability",
+                "certifications",
+                min(1.0, len(held) / scales["certifications"]),
+                weight["certifications"],
+                f"{len(held)} certification{'s' if len(held) != 1 else ''}: {names}{more}",
+            )
+        elif partner.certified_staff == 0:
+            certifications = Criterion(
+                "capability", "certifications", 0.0, weight["certifications"], "no certifications"
+            )
+        else:
+            certifications = Criterion(
+                "capability",
+                "certifications",
+                None,
+                weight["certifications"],
+                "certifications unknown",
+            )
+
+        specialisms = partner.specialisms
+        listed = Criterion(
+            "capability",
+            "specialisms",
+            min(1.0, len(specialisms) / scales["specialisms"]) if specialisms else None,
+            weight["specialisms"],
+            f"{len(specialisms)} specialism{'s' if len(specialisms) != 1 else ''}"
+            if specialisms
+            else "specialisms unknown",
+        )
+
+        count = len(partner.industries)
+        if count:
+            focus = 1.0 if count <= scales["industries"] else scales["industries"] / count
+            text = f"focused on {count} industr{'y' if count == 1 else 'ies'}"
+            if count > scales["industries"]:
+                text = f"spread over {count} industries"
+            industry_depth = Criterion(
+                "capability", "industry_depth", focus, weight["industry_depth"], text
+            )
+        else:
+            industry_depth = Criterion(
+                "capability",
+                "industry_depth",
+                None,
+                weight["industry_depth"],
+                "industry focus unknown",
+            )
+
+        record: list[Criterion] = []
+        if has_history:
+            record.append(self._track_record(history, weight["track_record"]))
+            csat = history.csat if history is not None else None
+            record.append(
+                Criterion(
+                    "capability",
+                    "csat",
+                    None if csat is None else csat / 100.0,
+                    weight["csat"],
+                    "CSAT unknown" if csat is None else f"CSAT {csat:.0f}",
+                )
+            )
+        assets = partner.assets
+        record.append(
+            Criterion(
+                "capability",
+                "assets",
+                min(1.0, len(assets) / scales["assets"]) if assets else None,
+                weight["assets"],
+                _plural(len(assets), "template or integration", "templates or integrations")
+                if assets
+                else "templates and integrations unknown",
+            )
+        )
+        return _OwnCapability(
+            certifications=certifications,
+            held=frozenset(certification.key for certification in held),
+            specialisms=listed,
+            specialisms_folded=tuple(s.casefold() for s in specialisms),
+            industry_depth=industry_depth,
+            record=tuple(record),
+        )
 
     def _track_record(self, history: PerformanceHistory | None, weight: float) -> Criterion:
         """Win rate shrunk toward the population mean: (wins + k·m) / (deals + k)."""
@@ -646,11 +744,12 @@ def model_features(assessment: Assessment, target: Deal | None) -> list[float]:
     serving rows, so the model sees identical definitions in both.
     """
     four_cs = assessment.four_cs
-    known = {
-        criterion.key: criterion.value
-        for criterion in assessment.criteria
-        if criterion.value is not None
-    }
+    known = [math.nan] * len(CRITERION_KEYS)
+    for criterion in assessment.criteria:
+        if criterion.value is not None:
+            slot = _CRITERION_SLOT.get((criterion.c, criterion.name))
+            if slot is not None:
+                known[slot] = criterion.value
     history = assessment.history
     deal_size = target.deal_size if target is not None else None
     return [
@@ -659,7 +758,7 @@ def model_features(assessment: Assessment, target: Deal | None) -> list[float]:
         four_cs.commitment,
         four_cs.customer_fit,
         four_cs.confidence,
-        *(known.get(key, math.nan) for key in CRITERION_KEYS),
+        *known,
         math.log1p(history.deals) if history is not None else math.nan,
         math.log1p(deal_size) if deal_size is not None else math.nan,
     ]

@@ -229,3 +229,100 @@ def test_scores_stay_in_range_whatever_is_known(**fields: object) -> None:
     for value in scores.as_dict().values():
         assert 0.0 <= value <= 100.0
     assert 0.0 <= scores.confidence <= 1.0
+
+
+# -- the partner's own criteria, computed once per profile ------------------------------------
+
+CACHE_DEALS = [
+    None,
+    Deal(industry="manufacturing", country="DE", segment="mid_market", languages=["de"]),
+    Deal(
+        description="ERP migration",
+        certifications=["Certified Solution Partner"],
+        specialisms=["data migration", "ERP"],
+        partner_types=["consultancy"],
+    ),
+]
+CACHE_PARTNERS = [
+    partner(),
+    partner(
+        partner_id="P-2",
+        employees=40,
+        certified_staff=12,
+        customers=90,
+        countries=["DE", "AT"],
+        active_projects=3,
+        max_projects=10,
+        certifications=["Certified Solution Partner:4"],
+        specialisms=["ERP data migration", "PPM"],
+        industries=["manufacturing"],
+        segments=["mid_market"],
+        languages=["de", "en"],
+        assets=["template:Migration plan"],
+        dedicated_manager=True,
+        training_completion=0.5,
+        deal_registrations_12m=7,
+        last_active="2026-01-02",
+        deals_won_12m=6,
+        deals_lost_12m=2,
+        csat=88,
+    ),
+]
+
+
+@pytest.mark.parametrize("target", CACHE_DEALS)
+@pytest.mark.parametrize("profile", CACHE_PARTNERS, ids=["bare", "full"])
+def test_an_assessment_from_the_cached_own_criteria_equals_a_fresh_one(
+    profile: Partner, target: Deal | None
+) -> None:
+    history = PerformanceHistory(deals=10, wins=4, industry_deals={"manufacturing": 3})
+    cached = FourCsAssessor(reference_date=TODAY)
+    for other in CACHE_DEALS:  # the partner's own criteria cached by other deals first
+        cached.assess_detailed(profile, other, history)
+
+    assessment = cached.assess_detailed(profile, target, history)
+
+    fresh = FourCsAssessor(reference_date=TODAY).assess_detailed(profile, target, history)
+    assert assessment.criteria == fresh.criteria
+    assert assessment.four_cs == fresh.four_cs
+
+
+def test_a_partners_own_criteria_are_computed_once_per_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assessor = FourCsAssessor(reference_date=TODAY)
+    computed: list[str] = []
+    own = assessor._own
+    monkeypatch.setattr(
+        assessor, "_own", lambda p, h, today: computed.append(p.partner_id) or own(p, h, today)
+    )
+    profile = CACHE_PARTNERS[1]
+
+    for target in CACHE_DEALS:
+        assessor.assess(profile, target)
+
+    assert computed == ["P-2"]
+
+
+def test_a_rewritten_profile_of_the_same_partner_is_assessed_from_its_new_fields() -> None:
+    assessor = FourCsAssessor(reference_date=TODAY)
+    before = assessor.assess(partner(employees=2, certified_staff=0))
+
+    after = assessor.assess(partner(employees=400, certified_staff=120))
+
+    assert "400 employees" in after.evidence["capacity"]
+    assert after.capacity > before.capacity
+    assert after == FourCsAssessor(reference_date=TODAY).assess(
+        partner(employees=400, certified_staff=120)
+    )
+
+
+def test_training_rows_assessed_as_of_a_day_are_not_cached() -> None:
+    assessor = FourCsAssessor()
+    profile = partner(last_active="2026-01-02")
+
+    early = assessor.assess_detailed(profile, reference_date=date(2026, 1, 3))
+    late = assessor.assess_detailed(profile, reference_date=date(2026, 6, 30))
+
+    assert early.four_cs.commitment > late.four_cs.commitment
+    assert assessor._own_criteria == {}

@@ -12,8 +12,10 @@ from matcher.audit import get_recommendation
 from matcher.embedding.base import Embedder, FakeEmbedder
 from matcher.engine.build import build_engine, load_engine
 from matcher.engine.index import IndexStaleError
+from matcher.engine.query import read_deal
 from matcher.engine.recommender import RankingWeights, Recommender
 from matcher.ipp.base import FourCs, NeutralScorer
+from matcher.ipp.matrix import MatrixScorer
 from matcher.schemas import Deal, Partner, PartnerProfile
 from matcher.settings import Settings
 from matcher.store import Store
@@ -280,6 +282,29 @@ def test_updated_partner_is_found_by_its_new_profile(store: Store, settings: Set
         engine.recommend(Deal(description="crm", languages=["en"], top_k=5))["funnel"]["languages"]
         == 2
     )
+
+
+def test_an_upserted_partner_is_answered_with_its_new_4cs(store: Store, settings: Settings) -> None:
+    # the matrix caches what a partner's 4 Cs owe to the partner alone; a write must not be
+    # answered from the old profile's criteria
+    engine = _engine(store, settings, ECOSYSTEM, scorer=MatrixScorer())
+    deal = Deal(description="project portfolio management", industry="manufacturing")
+    before = _result_of(engine.recommend(deal), "P-PPM")
+    grown = ECOSYSTEM[0].model_copy(
+        update={"employees": 900, "certified_staff": 300, "customers": 2_000, "csat": 97}
+    )
+    store.upsert_partners([grown])
+
+    engine.upsert_partner("P-PPM")
+
+    after = _result_of(engine.recommend(deal), "P-PPM")
+    assert after["four_cs"]["capacity"] > before["four_cs"]["capacity"]
+    assert after["four_cs"] == MatrixScorer().assess(grown, read_deal(deal).target).as_dict()
+
+
+def _result_of(answer: dict[str, object], partner_id: str) -> dict[str, object]:
+    results: list[dict[str, object]] = answer["results"]  # type: ignore[assignment]
+    return next(result for result in results if result["partner_id"] == partner_id)
 
 
 def test_deleted_partner_never_comes_back(store: Store, settings: Settings) -> None:
