@@ -131,7 +131,8 @@ class PartnerColumns:
         # (day after expiry, row, key) of held certifications that will lapse: a day-ordered
         # heap, so a certification stops counting the day after it expires without a rebuild
         self._expiries: list[tuple[int, int, str]] = []
-        self._lapses: dict[tuple[int, str], int] = {}  # the current lapse day per (row, key)
+        # per row, the current lapse day of each held key (a write replaces the row's entry)
+        self._lapses: dict[int, dict[str, int]] = {}
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, PartnerProfile]]) -> PartnerColumns:
@@ -173,7 +174,7 @@ class PartnerColumns:
             if certification.expires_on is not None and certification.valid_on(today):
                 lapse = certification.expires_on.toordinal() + 1
                 heapq.heappush(self._expiries, (lapse, row_id, certification.key))
-                self._lapses[(row_id, certification.key)] = lapse
+                self._lapses.setdefault(row_id, {})[certification.key] = lapse
 
     def expire_certifications(self, today: date | None = None) -> None:
         """Clear the bits of certifications that have lapsed by ``today`` (cheap when none
@@ -181,9 +182,12 @@ class PartnerColumns:
         day = (today or date.today()).toordinal()
         while self._expiries and self._expiries[0][0] <= day:
             lapse, row_id, key = heapq.heappop(self._expiries)
-            if self._lapses.get((row_id, key)) != lapse:
+            lapses = self._lapses.get(row_id, {})
+            if lapses.get(key) != lapse:
                 continue  # renewed, dropped or the partner replaced since
-            del self._lapses[(row_id, key)]
+            del lapses[key]
+            if not lapses:
+                del self._lapses[row_id]
             bitmap = self._bitmaps.get(("certification", key))
             if bitmap is not None and row_id in self.partner_of:
                 self._set(bitmap, row_id, False)
@@ -247,8 +251,7 @@ class PartnerColumns:
         self.paused_day[row_id] = _paused_day(profile)
         self._generation += 1
         self._name_certifications(profile)
-        if self._lapses:
-            self._lapses = {k: v for k, v in self._lapses.items() if k[0] != row_id}
+        self._lapses.pop(row_id, None)  # its old certifications' lapses no longer apply
         self._remember_expiries(row_id, profile, today)
         self.headroom[row_id] = _headroom(profile)
         self.row_of[profile.partner_id] = row_id

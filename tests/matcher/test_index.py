@@ -86,6 +86,32 @@ def test_removed_row_never_comes_back() -> None:
     assert not index.remove(int(row_ids[7]))
 
 
+@pytest.mark.parametrize("exact_max", [10_000, 100])  # flat, then sq8 (codes written in place)
+def test_random_upserts_and_removes_store_what_faiss_remove_then_add_would(exact_max: int) -> None:
+    index, row_ids, _ = _index(n=300, exact_max=exact_max)
+    twin, _, _ = _index(n=300, exact_max=exact_max)  # the same codec, changed by FAISS' own calls
+    live = set(row_ids.tolist())
+    rng = np.random.default_rng(5)
+    fresh = _vectors(400, seed=6)
+    for step in range(400):
+        row_id = int(rng.choice(row_ids)) if rng.random() < 0.7 else 2_000 + step
+        ids = np.array([row_id], dtype=np.int64)
+        if rng.random() < 0.2:
+            assert index.remove(row_id) == (row_id in live)
+            twin._index.remove_ids(ids)
+            live.discard(row_id)
+        else:
+            index.upsert(row_id, fresh[step])
+            twin._index.remove_ids(ids)
+            twin._index.add_with_ids(fresh[step : step + 1], ids)
+            live.add(row_id)
+    rows = np.array(sorted(live))
+    assert len(index) == len(live) and sorted(index.row_ids().tolist()) == rows.tolist()
+    assert np.array_equal(index.vectors(rows), twin.vectors(rows))
+    for row_id in rows[::25].tolist():
+        assert index.search(twin.vectors(np.array([row_id]))[0], k=1)[0].tolist() == [row_id]
+
+
 def test_scalar_quantised_index_is_used_above_the_exact_size_and_still_filters() -> None:
     index, row_ids, vectors = _index(n=500, exact_max=100)
     assert index.kind == "sq8"

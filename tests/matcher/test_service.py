@@ -1,0 +1,73 @@
+"""The live service: a partner write does not hold requests while it is prepared."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from matcher.embedding.base import FakeEmbedder
+from matcher.engine.service import MatchingService
+from matcher.ipp.base import NeutralScorer
+from matcher.schemas import Deal, Partner
+from matcher.settings import Settings
+from matcher.store import Store
+
+SLOW = "slowtoembed"
+
+
+class GatedEmbedder(FakeEmbedder):
+    """The fake embedder, except that a text holding :data:`SLOW` waits for ``release``
+    (after setting ``entered``): a model call that takes as long as the test wants."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        if any(SLOW in text for text in texts):
+            self.entered.set()
+            self.release.wait(timeout=30)
+        return super().embed(texts, progress)
+
+
+def _partner(partner_id: str, description: str) -> Partner:
+    return Partner(
+        partner_id=partner_id,
+        name=partner_id,
+        partner_type="consultancy",
+        description=description,
+        countries=["DE"],
+    )
+
+
+def test_a_request_is_answered_while_a_partner_write_is_being_embedded(
+    store: Store, settings: Settings
+) -> None:
+    # issue 12: an admin PUT took 1.2-2.3 s and every request waited for it; now only the
+    # swap of the prepared change excludes requests
+    store.upsert_partners([_partner("P-1", "ERP migration"), _partner("P-2", "HIPAA audits")])
+    embedder = GatedEmbedder()
+    service = MatchingService(store, settings, embedder, NeutralScorer)
+    service.start()
+    writer = threading.Thread(
+        target=service.upsert_partner, args=(_partner("P-3", f"SAP rollouts {SLOW}"),)
+    )
+    writer.start()
+    try:
+        assert embedder.entered.wait(timeout=10), "the write never reached the embedder"
+        answers: list[dict[str, object]] = []
+        reader = threading.Thread(
+            target=lambda: answers.append(service.recommend(Deal(description="ERP migration")))
+        )
+        reader.start()
+        reader.join(timeout=10)
+        assert answers, "the request waited for the partner write"
+        assert "P-3" not in [r["partner_id"] for r in answers[0]["results"]]  # type: ignore[attr-defined]
+    finally:
+        embedder.release.set()
+        writer.join(timeout=30)
+    found = service.recommend(Deal(description="SAP rollouts"))["results"]
+    assert "P-3" in [result["partner_id"] for result in found]
