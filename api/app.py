@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from api.access_log import install_access_log_redaction
-from api.collectors import ExposureCollector
+from api.collectors import ExposureCollector, QueryCacheCollector
 from api.errors import install_error_handlers
 from api.limits import TokenBucket
 from api.mcp import Backends
@@ -24,6 +24,7 @@ from api.mcp.http import mount_mcp
 from api.middleware import BodyLimit, LoadShedding, Metrics, WidgetCors
 from api.routes import health, pages, v1_router
 from api.versioning import ServedVersion
+from matcher.audit import start_audit_writer
 from matcher.embedding import Embedder, get_embedder
 from matcher.engine import MatchingService
 from matcher.engine.follower import ChangeFollower
@@ -78,12 +79,14 @@ def create_app(
         worker.start()
         follower = ChangeFollower(service, settings.refresh_seconds)
         follower.start()
+        audit = start_audit_writer(store)  # served answers logged off the request path
         try:
             async with app.state.mcp.running():
                 yield
         finally:
             follower.stop()
             worker.stop()
+            audit.stop()  # writes what is still queued
 
     app = FastAPI(title="partnermatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -93,6 +96,7 @@ def create_app(
     service.on_partners_changed(app.state.recruiting.invalidate)
     app.state.metrics_registry = CollectorRegistry()
     app.state.metrics_registry.register(ExposureCollector(service))
+    app.state.metrics_registry.register(QueryCacheCollector(service))
     app.state.widget_bucket = TokenBucket.worker_share(
         settings.widget_rate_per_minute, settings.workers
     )

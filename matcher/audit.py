@@ -49,6 +49,18 @@ def record_recommendation(
     Each result keeps its reason line, evidence and 4 Cs too: "why this partner?" must be
     answerable later from what was said then, not from a profile that has changed since.
     """
+    row = _row(answer, request, key_id, channel)
+    writer = _writers.get(store)
+    if writer is not None and writer.running:
+        writer.submit(row)
+    else:
+        _write(store, [row])
+
+
+def _row(
+    answer: dict[str, Any], request: dict[str, Any], key_id: str | None, channel: str
+) -> dict[str, Any]:
+    """The ``recommendations_served`` row of one answer, stamped now."""
     results = [
         {
             "partner_id": r["partner_id"],
@@ -60,7 +72,7 @@ def record_recommendation(
         }
         for r in answer["results"]
     ]
-    row = {
+    return {
         "recommendation_id": answer["recommendation_id"],
         "created_at": datetime.now(UTC),
         "key_id": key_id,
@@ -70,11 +82,6 @@ def record_recommendation(
         "index_version": answer["index_version"],
         "results": results,
     }
-    writer = _writers.get(store)
-    if writer is not None and writer.running:
-        writer.submit(row)
-    else:
-        _write(store, [row])
 
 
 def _write(store: Store, rows: Sequence[dict[str, Any]]) -> None:
@@ -113,14 +120,16 @@ class AuditWriter:
     def __init__(
         self,
         store: Store,
-        batch: int = AUDIT_BATCH,
-        linger_s: float = AUDIT_LINGER_S,
-        max_queued: int = AUDIT_QUEUE,
+        batch: int | None = None,
+        linger_s: float | None = None,
+        max_queued: int | None = None,
     ) -> None:
         self.store = store
-        self.batch = batch
-        self.linger_s = linger_s
-        self._queue: queue.Queue[object] = queue.Queue(max_queued)
+        self.batch = AUDIT_BATCH if batch is None else batch
+        self.linger_s = AUDIT_LINGER_S if linger_s is None else linger_s
+        self._queue: queue.Queue[object] = queue.Queue(
+            AUDIT_QUEUE if max_queued is None else max_queued
+        )
         self._pending: set[str] = set()
         self._submitted = 0
         self._written = 0
@@ -256,6 +265,13 @@ def record_teams(
     record_recommendation(store, request, {**answer, "results": members}, key_id, channel="teams")
 
 
+def _flush_queued(store: Store) -> None:
+    """Write what the store's audit writer still holds, before the log is searched."""
+    writer = _writers.get(store)
+    if writer is not None:
+        writer.flush()
+
+
 def get_recommendation(store: Store, recommendation_id: str) -> dict[str, Any] | None:
     """The logged record of one served recommendation, or ``None``; one still queued is
     written first, so an answer's id can be looked up as soon as the answer is out."""
@@ -282,9 +298,7 @@ def _record(row: Row[Any]) -> dict[str, Any]:
 def records_since(store: Store, since: datetime) -> Iterator[dict[str, Any]]:
     """Every record served at or after ``since``, oldest first, streamed (the log is long);
     the records still queued are written first."""
-    writer = _writers.get(store)
-    if writer is not None:
-        writer.flush()
+    _flush_queued(store)
     with store.engine.connect() as connection:
         rows = connection.execution_options(stream_results=True).execute(
             select(recommendations_served)
@@ -320,6 +334,7 @@ def recommendations_for_partner(
     had. ``key_id`` keeps only the answers that key asked for (a seller sees its own deals).
     The database pre-filters on the id's text; the match is confirmed on the parsed results.
     """
+    _flush_queued(store)  # an answer just served is found as soon as it is out
     quoted = '"' + partner_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"'
     query = (
         select(recommendations_served)
