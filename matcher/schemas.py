@@ -179,7 +179,9 @@ def _website(value: Any) -> Any:
     value = _unknown_if_blank(value)
     if value is None:
         return None
-    text = str(value).strip()
+    if not isinstance(value, str):  # str() made {} the address "https://{}"
+        raise ValueError("website must be text: an http(s) address")
+    text = value.strip()
     if "://" not in text:
         text = f"https://{text}"
     scheme, _, rest = text.partition("://")

@@ -21,7 +21,9 @@ from matcher.webhooks import (
 )
 
 router = APIRouter(
-    prefix="/webhooks", tags=["webhooks"], responses=problem_responses(401, 403, 404, 422)
+    prefix="/webhooks",
+    tags=["webhooks"],
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 WebhookIdPath = Annotated[str, Path(max_length=40)]
 

@@ -157,3 +157,27 @@ def test_a_webhook_naming_more_events_than_exist_is_a_422_and_not_stored(sample_
     assert response.status_code == 422 and "events" in response.text
     stored = sample_api.client.get("/v1/webhooks", headers=admin).json()
     assert all(webhook["url"] != body["url"] for webhook in stored)
+
+
+# Found by schemathesis (tests/api/test_fuzz_schemathesis.py)
+
+
+def test_a_website_that_is_not_text_is_a_422_naming_it(sample_api) -> None:
+    # `"website": {}` was accepted and stored as the address "https://{}"
+    partner = {"partner_id": "P-FUZZ-1", "name": "Acme", "partner_type": "isv", "website": {}}
+    response = sample_api.client.put(
+        "/v1/partners/P-FUZZ-1", json=partner, headers=sample_api.headers["admin"]
+    )
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["website"]
+
+
+def test_webhook_registration_documents_its_400_for_a_body_that_is_not_json(sample_api) -> None:
+    response = sample_api.client.post(
+        "/v1/webhooks",
+        content=b"`b\xff",
+        headers={**sample_api.headers["admin"], "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    paths = sample_api.client.get("/openapi.json").json()["paths"]
+    assert {"400", "413"} <= set(paths["/v1/webhooks"]["post"]["responses"])
