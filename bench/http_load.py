@@ -1,11 +1,15 @@
-"""HTTP load on loopback: p50/p99 latency and requests/s at 1, 8 and 32 concurrent clients.
+"""HTTP load on loopback: p50/p99 latency, requests/s and CPU per request at 1, 8 and 32
+concurrent clients.
 
 Serves a prepared home with the real `partnermatch serve` (one uvicorn worker) and drives
 `POST /v1/recommendations` with an asyncio httpx client: a bounded number of requests per
-concurrency level, deals taken from the simulated judged deals, after a warm-up. Each level is
+concurrency level after a warm-up, each a seller deal whose text the server has not seen
+(``bench/traffic.py``: made from the simulated judged deals). Each level is
 measured ``--runs`` times (the levels interleaved) and reported as the median of the runs. The
 client runs on the same 2-core machine as the server, so it takes CPU from it: the figures are
-a lower bound for a server with the machine to itself.
+a lower bound for a server with the machine to itself. What each request costs is measured
+apart from that: the server process's CPU time (user + system, every thread, from
+``/proc/<pid>/stat``) over the level divided by its requests, and the client's own the same way.
 
     python -m bench.http_load                   # 100k partners, 300 requests x 3 runs a level
     python -m bench.http_load --quick           # 10k partners, 100 requests x 1 run: a smoke run
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import socket
@@ -33,6 +38,7 @@ import httpx
 
 from bench.recommend_latency import prepare_home
 from bench.results import percentiles, provenance, results_path
+from bench.traffic import seller_deals
 from matcher import keys
 from matcher.settings import Settings
 from matcher.store import Store
@@ -56,6 +62,13 @@ def _serve(home: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # after the command name: state is field 3, utime and stime are fields 14 and 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout_s: float = 600) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -71,9 +84,15 @@ def _wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout_s: floa
 
 
 async def _drive(
-    base_url: str, key: str, deals: list[dict[str, object]], requests: int, concurrency: int
+    base_url: str,
+    key: str,
+    deals: list[dict[str, object]],
+    requests: int,
+    concurrency: int,
+    server_pid: int | None = None,
 ) -> dict[str, float]:
-    """Send ``requests`` recommendations with ``concurrency`` clients; latency percentiles."""
+    """Send ``requests`` recommendations with ``concurrency`` clients; latency percentiles,
+    and the CPU milliseconds per request of the server (``server_pid``) and of this client."""
     latencies: list[float] = []
     errors = 0
     counter = iter(range(requests))
@@ -92,16 +111,28 @@ async def _drive(
                 latencies.append((time.perf_counter() - started) * 1000)
                 errors += response.status_code != 200
 
+        server_cpu = process_cpu_s(server_pid) if server_pid is not None else 0.0
+        client_cpu = time.process_time()
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
-    return {
+        client_cpu = time.process_time() - client_cpu
+        if server_pid is not None:
+            server_cpu = process_cpu_s(server_pid) - server_cpu
+    figures = {
         "concurrency": concurrency,
         "requests": requests,
         "errors": errors,
         **percentiles(latencies, (50, 99), digits=1, mean_and_count=False),
         "req_per_s": round(requests / wall, 1),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / requests, 2),
     }
+    if server_pid is not None:
+        figures["server_cpu_ms_per_request"] = round(server_cpu * 1000 / requests, 2)
+    return figures
+
+
+CPU_FIGURES = ("server_cpu_ms_per_request", "client_cpu_ms_per_request")
 
 
 def median_level(samples: list[dict[str, float]]) -> dict[str, object]:
@@ -114,6 +145,11 @@ def median_level(samples: list[dict[str, float]]) -> dict[str, object]:
         **{
             figure: round(statistics.median(sample[figure] for sample in samples), 1)
             for figure in ("p50_ms", "p99_ms", "req_per_s")
+        },
+        **{
+            figure: round(statistics.median(sample[figure] for sample in samples), 2)
+            for figure in CPU_FIGURES
+            if all(figure in sample for sample in samples)
         },
         "req_per_s_runs": [sample["req_per_s"] for sample in samples],
     }
@@ -140,10 +176,18 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     home, judged = prepare_home(args.partners, args.work, args.real_vectors)
-    deals = [
-        judged_deal.deal.model_dump(mode="json", exclude_none=True)
-        for judged_deal in read_judged(judged)
-    ]
+    warmup = min(50, args.requests)
+    needed = warmup + args.runs * len(args.concurrency) * args.requests
+    # every request a deal text the server has not seen (bench/traffic.py): the query
+    # embedding cache cannot flatter the figures
+    made = seller_deals([item.deal for item in read_judged(judged)], needed)
+    if len(made) < needed:
+        raise SystemExit(f"the judged deals make {len(made)} deal texts; {needed} are needed")
+    stream = iter(deal.model_dump(mode="json", exclude_none=True) for deal in made)
+
+    def deals(count: int) -> list[dict[str, object]]:
+        return list(itertools.islice(stream, count))
+
     store = Store.from_settings(Settings(home=home))
     _, key = keys.create_key(store, "seller", "http-load-bench")
     port = _free_port()
@@ -152,10 +196,21 @@ def main(argv: list[str] | None = None) -> None:
     samples: dict[int, list[dict[str, float]]] = {level: [] for level in args.concurrency}
     try:
         _wait_ready(base_url, server)
-        asyncio.run(_drive(base_url, key, deals, min(50, args.requests), 4))  # warm-up
+        asyncio.run(_drive(base_url, key, deals(warmup), warmup, 4))
         for _ in range(args.runs):
             for concurrency, runs in samples.items():
-                runs.append(asyncio.run(_drive(base_url, key, deals, args.requests, concurrency)))
+                runs.append(
+                    asyncio.run(
+                        _drive(
+                            base_url,
+                            key,
+                            deals(args.requests),
+                            args.requests,
+                            concurrency,
+                            server.pid,
+                        )
+                    )
+                )
                 print(json.dumps(runs[-1]), file=sys.stderr)
     finally:
         server.terminate()
@@ -168,7 +223,11 @@ def main(argv: list[str] | None = None) -> None:
         if args.partners <= args.real_vectors
         else f"real for {args.real_vectors}, the rest replicated from them with N(0, 0.02) noise",
         "levels": [median_level(runs) for runs in samples.values()],
-        "targets": "100k partners: p99 <= 50 ms and >= 150 req/s at 8 clients",
+        "cpu": "server_cpu_ms_per_request: the server process's CPU time (user + system, all "
+        "threads, /proc/<pid>/stat) over a level / its requests; client_cpu_ms_per_request: "
+        "the load generator's own (it shares the CPUs)",
+        "targets": "100k partners: p99 <= 50 ms and >= 150 req/s at 8 clients; CPU <= 12 ms "
+        "a request",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

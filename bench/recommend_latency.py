@@ -31,16 +31,20 @@ second run skips simulation, ingest and embedding.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import io
 import itertools
 import json
 import logging
 import math
 import os
+import pstats
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +54,9 @@ from pydantic import ValidationError
 
 from bench.naive import NaiveRecommender
 from bench.results import percentiles, provenance, results_path
+from bench.traffic import mixed_stream, widget_contexts
 from matcher.embedding import Embedder, deal_text, embed_partners, get_embedder
+from matcher.embedding.cache import CacheStats
 from matcher.engine import (
     PartnerIndex,
     Recommender,
@@ -83,6 +89,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
 }
 FIGURES: tuple[str, ...] = ("p50_ms", "p95_ms", "p99_ms")
 WARMUP = 10
+MIX_REQUESTS_PER_QUERY = 3  # the realistic stream is this many times a scenario's deals
 
 Constraints = dict[str, Any]
 
@@ -224,8 +231,10 @@ class Selectivity:
 def _common_values(facets: pd.DataFrame, per_field: int) -> list[tuple[str, str]]:
     """The ``per_field`` commonest values of each constraint field, as (field, value) pairs,
     counted in the naive engine's one-hot facet table (certifications by key, which a deal
-    takes as a name)."""
-    counts = facets.drop(columns="partner_id").sum().sort_values(ascending=False, kind="stable")
+    takes as a name); the table's other columns (``partner_id``, ``paused_until``, ``full``)
+    are no facet value."""
+    one_hot = [column for column in facets.columns if "=" in str(column)]
+    counts = facets[one_hot].sum().sort_values(ascending=False, kind="stable")
     by_field: dict[str, list[str]] = defaultdict(list)
     for column, _ in counts.items():
         facet, value = str(column).split("=", 1)
@@ -337,16 +346,73 @@ def _retrieve(engine: Recommender, deal: Deal, query: np.ndarray) -> None:
 
 def _time_engine(
     engine: Recommender, deals: list[Deal], queries: np.ndarray
-) -> dict[str, dict[str, float]]:
-    """Recommend and retrieval latencies over ``deals``, one at a time, after a warm-up."""
+) -> dict[str, dict[str, Any]]:
+    """Recommend and retrieval latencies over ``deals``, one at a time, after a warm-up; with
+    the recommend figures, the process's CPU time per deal (every thread: BM25 scores on a
+    worker) and the query-embedding cache's hits and misses."""
+    engine.queries.clear()  # every scenario starts cold: queries and phrases new to it
     for deal in deals[:WARMUP]:
         engine.recommend(deal)
+    before = engine.queries.stats()
+    cpu = time.process_time()
     recommend = [_elapsed_ms(engine.recommend, deal) for deal in deals]
+    cpu_ms = (time.process_time() - cpu) * 1000 / len(deals)
     retrieval = [
         _elapsed_ms(_retrieve, engine, deal, query)
         for deal, query in zip(deals, queries, strict=True)
     ]
-    return {"recommend": percentiles(recommend), "retrieval": percentiles(retrieval)}
+    figures = percentiles(recommend) | {"cpu_ms": round(cpu_ms, 2)}
+    return {
+        "recommend": figures | {"query_cache": _cache_delta(before, engine.queries.stats())},
+        "retrieval": percentiles(retrieval),
+    }
+
+
+def _cache_delta(before: CacheStats, after: CacheStats) -> dict[str, float]:
+    """Hits and misses of the query-embedding cache between two readings, and the hit rate
+    (a deal's query text and each of its phrases is one lookup)."""
+    hits, misses = after.hits - before.hits, after.misses - before.misses
+    lookups = hits + misses
+    return {
+        "hits": hits,
+        "misses": misses,
+        "hit_rate": round(hits / lookups, 3) if lookups else 0.0,
+    }
+
+
+def traffic_mix(engine: Recommender, judged: list[Deal], n: int) -> dict[str, object]:
+    """The query-embedding cache on a realistic stream (``bench/traffic.py``: half seller
+    deals, each new, half widget contexts by popularity), from an empty cache: per channel,
+    the share of requests whose query text was a hit, and latency and CPU per request."""
+    stream = mixed_stream(judged, n)
+    engine.queries.clear()
+    latencies: dict[str, list[float]] = defaultdict(list)
+    query_hits: dict[str, int] = defaultdict(int)
+    before = engine.queries.stats()
+    cpu = time.process_time()
+    for request in stream:
+        query_hits[request.channel] += deal_text(request.deal) in engine.queries
+        latencies[request.channel].append(_elapsed_ms(engine.recommend, request.deal))
+    cpu_ms = (time.process_time() - cpu) * 1000 / len(stream)
+    channels = {
+        channel: {
+            "requests": len(samples),
+            "query_hit_rate": round(query_hits[channel] / len(samples), 3),
+            **percentiles(samples, (50, 99), mean_and_count=False),
+        }
+        for channel, samples in sorted(latencies.items())
+    }
+    every = [ms for samples in latencies.values() for ms in samples]
+    return {
+        "stream": "bench/traffic.py mixed_stream: half widget contexts (Zipf 1.1 over "
+        f"{len(widget_contexts())} pages), half seller deals (each text new); empty cache first",
+        "requests": len(stream),
+        "query_hit_rate": round(sum(query_hits.values()) / len(stream), 3),
+        "lookups": _cache_delta(before, engine.queries.stats()),
+        "cpu_ms": round(cpu_ms, 2),
+        **percentiles(every, (50, 99), mean_and_count=False),
+        "channels": channels,
+    }
 
 
 def _compared(ours: dict[str, float], naive: dict[str, float]) -> dict[str, object]:
@@ -408,6 +474,7 @@ def measure(
     judged = [item.deal for item in read_judged(judged_path)]
     return {
         "partners": size,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "index_kind": engine.index.kind,
         "embedder": engine.embedder.model_id,
         "ipp_scorer": engine.scorer.version,
@@ -423,10 +490,57 @@ def measure(
         **engine_memory,
         "naive_engine": {"build_s": round(naive_s, 1), "after_it": _memory_mib()},
         "scenarios": _scenarios(engine, naive, judged, queries, min(naive_queries, queries)),
+        "traffic_mix": traffic_mix(engine, judged, MIX_REQUESTS_PER_QUERY * queries),
     }
 
 
 # -- report ----------------------------------------------------------------------------------------
+
+
+def kept_runs(out: Path, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs of ``out`` (an earlier results file) at the sizes not measured again, each
+    stamped with when and by what it was measured: ``--sizes 100000`` replaces the 100k run
+    and leaves the others' figures as they were."""
+    if not out.exists():
+        return []
+    previous = json.loads(out.read_text(encoding="utf-8"))
+    measured = {run["partners"] for run in runs}
+    return [
+        {"measured_at": previous.get("measured_at"), **run}
+        for run in previous.get("runs", [])
+        if run.get("partners") not in measured
+    ]
+
+
+def write_profile(
+    size: int, work: Path, backend: str, real_vectors: int, deals: int, path: Path
+) -> Path:
+    """cProfile of ``deals`` mixed deals on a ready engine of ``size`` partners, first
+    sightings (empty query cache), as the mixed scenario times them; the listing by
+    cumulative and by own time is written beside ``path``. Times are the calling thread's CPU
+    time, not the wall clock (the machine is shared): BM25's scoring, on a worker thread,
+    is not in it."""
+    settings, judged_path, _ = _simulated_store(size, work, backend, deals)
+    engine, _ = _ready_engine(settings, real_vectors)
+    judged = [item.deal for item in read_judged(judged_path)][:deals]
+    for deal in judged[:WARMUP]:
+        engine.recommend(deal)
+    engine.queries.clear()
+    profile = cProfile.Profile(time.thread_time)
+    profile.enable()
+    for deal in judged:
+        engine.recommend(deal)
+    profile.disable()
+    listing = io.StringIO()
+    print(f"{len(judged)} mixed deals, {size} partners, {engine.embedder.model_id}", file=listing)
+    stats = pstats.Stats(profile, stream=listing)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(30)
+    target = path.with_name(f"{path.stem}-{size}{path.suffix}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(listing.getvalue(), encoding="utf-8")
+    print(f"profile in {target}")
+    return target
 
 
 def table(runs: list[dict[str, Any]]) -> str:
@@ -469,6 +583,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="Smoke run: 10k partners, 30 deals per scenario."
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="Profile the mixed deals (cold caches) with cProfile, write the listing to this "
+        "file (one per size: -<size> added) and time nothing.",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.queries, args.naive_queries = [10_000], 30, 30
@@ -476,12 +596,18 @@ def main(argv: list[str] | None = None) -> None:
     backend = os.environ.get("PARTNERMATCH_EMBEDDING_BACKEND", Settings().embedding_backend)
     record = provenance("bench.recommend_latency")
     started = time.perf_counter()
+    if args.profile is not None:
+        for size in args.sizes:
+            write_profile(size, args.work, backend, args.real_vectors, args.queries, args.profile)
+        return
     runs = []
     for size in args.sizes:
         runs.append(
             measure(size, args.work, backend, args.queries, args.naive_queries, args.real_vectors)
         )
         gc.collect()  # the engines of one size are gone before the next is built
+    out = args.out or results_path(RESULTS, args.quick)
+    runs = kept_runs(out, runs) + runs
     result = {
         **record,
         "load_average_1min_after": round(os.getloadavg()[0], 2),
@@ -495,7 +621,6 @@ def main(argv: list[str] | None = None) -> None:
         "ready (the peak so far, ingest and earlier sizes included), before the naive twin",
         "runs": runs,
     }
-    out = args.out or results_path(RESULTS, args.quick)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(table(runs))
