@@ -220,6 +220,13 @@ def checks(results: dict[str, Record]) -> list[Check]:
             lambda p99: f"p99 {p99:.1f} ms",
         ),
         _check(
+            "HTTP, 100k, 8 clients: server CPU ≤ 12 ms a request",
+            "http_load",
+            _get(http_8, "server_cpu_ms_per_request"),
+            lambda ms: ms <= 12,
+            lambda ms: f"{ms:.1f} ms",
+        ),
+        _check(
             "HTTP, 100k, 8 clients: ≥ 150 req/s",
             "http_load",
             _get(http_8, "req_per_s"),
@@ -314,10 +321,12 @@ def _recommend(record: Record) -> list[str]:
             str(run.get("engine_from", NOT_MEASURED)),
             _number(run.get("rss_mib"), ",.0f", " MiB"),
             _number(run.get("peak_rss_mib"), ",.0f", " MiB"),
+            f"{run.get('embedder', NOT_MEASURED)}, {run.get('measured_at') or 'as above'}",
         ]
         for run in runs
     ]
     header = ["partners", "index", "vectors", "engine ready", "how", "resident", "peak so far"]
+    header += ["embedder, measured"]
     scenarios = [
         [
             _number(run.get("partners"), ",.0f"),
@@ -327,13 +336,35 @@ def _recommend(record: Record) -> list[str]:
             _ms(scenario.get("naive"), "p50", "p95", "p99"),
             _number(_speedup(scenario), ".1f", "×"),
             _number(_get(scenario, "retrieval", "ratio_naive_over_ours", "p50_ms"), ".1f", "×"),
+            _number(_get(scenario, "ours", "cpu_ms"), ".1f", " ms"),
         ]
         for run in runs
         for name, scenario in _scenarios(run)
     ]
     columns = ["partners", "scenario", "allowed", "ours p50 / p95 / p99", "naive p50 / p95 / p99"]
-    columns += ["speed-up p50", "retrieval speed-up p50"]
-    return [*_table(header, sizes), "", *_table(columns, scenarios)]
+    columns += ["speed-up p50", "retrieval speed-up p50", "CPU / request"]
+    return [*_table(header, sizes), "", *_table(columns, scenarios), *_mixes(runs)]
+
+
+def _mixes(runs: list[Record]) -> list[str]:
+    """The realistic traffic mix of each run that has one: query-cache hits, latency, CPU."""
+    lines = []
+    for run in runs:
+        mix = run.get("traffic_mix")
+        if not mix:
+            continue
+        widget, seller = (_get(mix, "channels", name) or {} for name in ("widget", "seller"))
+        lines += [
+            "",
+            f"Traffic mix at {_number(run.get('partners'), ',.0f')} partners "
+            f"({_number(mix.get('requests'), ',.0f')} requests, {mix.get('stream')}): query "
+            f"texts found in the cache {_number(mix.get('query_hit_rate'), '.0%')} (widget "
+            f"{_number(widget.get('query_hit_rate'), '.0%')}, seller "
+            f"{_number(seller.get('query_hit_rate'), '.0%')}; every text a request embeds "
+            f"{_number(_get(mix, 'lookups', 'hit_rate'), '.0%')}); p50 / p99 "
+            f"{_ms(mix, 'p50', 'p99')}, CPU {_number(mix.get('cpu_ms'), '.1f', ' ms')} a request.",
+        ]
+    return lines
 
 
 def _http(record: Record) -> list[str]:
@@ -344,6 +375,8 @@ def _http(record: Record) -> list[str]:
             _number(level.get("errors"), ",.0f"),
             _ms(level, "p50", "p99"),
             _number(level.get("req_per_s"), ".1f"),
+            _number(level.get("server_cpu_ms_per_request"), ".1f", " ms"),
+            _number(level.get("client_cpu_ms_per_request"), ".1f", " ms"),
         ]
         for level in record.get("levels", [])
     ]
@@ -352,6 +385,7 @@ def _http(record: Record) -> list[str]:
         f"({record.get('vectors', 'vectors not recorded')}); {record.get('server', '')}."
     )
     header = ["clients", "requests × runs", "errors", "p50 / p99", "req/s"]
+    header += ["server CPU / request", "client CPU / request"]
     return [about, "", *_table(header, rows)]
 
 

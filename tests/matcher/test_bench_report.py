@@ -188,3 +188,13 @@ def test_benchmarks_share_where_results_go_their_provenance_and_percentiles() ->
     assert list(percentiles(samples, (50,), prefix="query_", mean_and_count=False)) == [
         "query_p50_ms"
     ]
+
+
+def test_the_servers_cpu_per_request_is_checked_against_12_ms(tmp_path: Path) -> None:
+    levels = [{**level, "server_cpu_ms_per_request": 9.5} for level in HTTP_100K["levels"]]  # type: ignore[attr-defined]
+    rendered = render(load(_write(tmp_path, http_load={**HTTP_100K, "levels": levels})))
+
+    assert _target_row(rendered, "HTTP, 100k, 8 clients: server CPU ≤ 12 ms a request")[1:3] == [
+        "9.5 ms",
+        "✔",
+    ]
