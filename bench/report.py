@@ -389,6 +389,33 @@ def _http(record: Record) -> list[str]:
     return [about, "", *_table(header, rows)]
 
 
+def _writes(record: Record) -> list[str]:
+    """Partner write latency before and after a change, and the reads served meanwhile."""
+    before = _get(record, "before") or {}
+    versions = [(f"before (`{before.get('code')}`)", run) for run in before.get("runs") or []]
+    versions += [(f"after (`{record.get('code')}`)", run) for run in record.get("runs", [])]
+    rows = [
+        [label, _number(run.get("partners"), ",.0f"), str(run["skipped"]), "", "", "", ""]
+        if "skipped" in run
+        else [
+            label,
+            _number(run.get("partners"), ",.0f"),
+            _ms(run.get("writes"), "p50", "p99"),
+            _ms(run.get("lock_held_per_write"), "p50", "p99"),
+            _ms(run.get("reads_alone"), "p50", "p99"),
+            _ms(run.get("reads_during_writes"), "p50", "p99", "max"),
+            _ms(run.get("writes_during_reads"), "p50", "p99"),
+        ]
+        for label, run in versions
+    ]
+    header = ["code", "partners", "write p50 / p99", "lock held p50 / p99", "reads alone p50 / p99"]
+    header += ["reads during writes p50 / p99 / max", "writes during reads p50 / p99"]
+    about = str(record.get("note", ""))
+    if before:
+        about += f". Before measured {before.get('measured_at')} (`{before.get('command')}`)"
+    return [about + ".", "", *_table(header, rows)]
+
+
 def _index_choice(record: Record) -> list[str]:
     rows = record.get("rows", [])
     filters = list(dict.fromkeys(name for row in rows for name, _ in _filters(row)))
@@ -456,6 +483,12 @@ SECTIONS = (
         "Recommend in-process (query embedding included)",
         "python -m bench.recommend_latency",
         _recommend,
+    ),
+    Section(
+        "write_latency",
+        "Partner writes in-process (store, embedding, engine) and the reads meanwhile",
+        "python -m bench.write_latency",
+        _writes,
     ),
     Section("http_load", "HTTP recommend on loopback", "python -m bench.http_load", _http),
     Section("index_choice", "FAISS index choice", "python -m bench.index_choice", _index_choice),

@@ -190,6 +190,39 @@ def test_benchmarks_share_where_results_go_their_provenance_and_percentiles() ->
     ]
 
 
+def test_the_write_table_puts_the_older_code_first_and_says_why_a_size_was_skipped(
+    tmp_path: Path,
+) -> None:
+    figures = {"p50_ms": 40.0, "p99_ms": 60.0, "max_ms": 80.0}
+    record = {
+        "command": "python -m bench.write_latency",
+        "code": "new1234",
+        "runs": [
+            {
+                "partners": 100_000,
+                **{
+                    part: figures
+                    for part in (
+                        "writes",
+                        "lock_held_per_write",
+                        "reads_alone",
+                        "reads_during_writes",
+                        "writes_during_reads",
+                    )
+                },
+            },
+            {"partners": 1_000_000, "skipped": "no bench home var/bench/home-1000000"},
+        ],
+        "before": {"code": "old5678", "runs": [{"partners": 100_000, "writes": figures}]},
+    }
+    rendered = render(load(_write(tmp_path, write_latency=record)))
+
+    rows = [line for line in rendered.splitlines() if line.startswith(("| before", "| after"))]
+    assert rows[0].startswith("| before (`old5678`) | 100,000 | 40.0 / 60.0 ms | not measured |")
+    assert rows[1].startswith("| after (`new1234`) | 100,000 | 40.0 / 60.0 ms | 40.0 / 60.0 ms |")
+    assert "no bench home var/bench/home-1000000" in rows[2]
+
+
 def test_the_servers_cpu_per_request_is_checked_against_12_ms(tmp_path: Path) -> None:
     levels = [{**level, "server_cpu_ms_per_request": 9.5} for level in HTTP_100K["levels"]]  # type: ignore[attr-defined]
     rendered = render(load(_write(tmp_path, http_load={**HTTP_100K, "levels": levels})))
