@@ -17,6 +17,7 @@ from api.routes import (
     partners,
     prospects,
     recommendations,
+    screening_batches,
     webhooks,
     widget,
 )
@@ -25,6 +26,7 @@ v1_router = APIRouter(prefix="/v1")
 v1_router.include_router(recommendations.router)
 v1_router.include_router(widget.router)
 v1_router.include_router(prospects.router)
+v1_router.include_router(screening_batches.router)
 v1_router.include_router(partners.router)
 v1_router.include_router(partner_activity.router)
 v1_router.include_router(feedback.router)

@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from matcher import taxonomy
 from matcher.feedback import REJECT_REASONS
 from matcher.ipp.config import MatrixConfig
+from matcher.recruiting.tables import PROSPECT_STATUSES
 from matcher.schemas import PARTNER_ID_RE
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -62,8 +63,8 @@ def widget_script() -> FileResponse:
 
 @router.get("/ui/options.json")
 def form_options(request: Request) -> dict[str, Any]:
-    """The values the pages offer: partner types, segments, industries, tiers, reject reasons
-    and the band thresholds that colour a 4 C score (the matrix's bands)."""
+    """The values the pages offer: partner types, segments, industries, tiers, reject reasons,
+    prospect statuses and the band thresholds that colour a 4 C score (the matrix's bands)."""
     bands = MatrixConfig.load(request.app.state.settings.matrix_config).bands
     return {
         "partner_types": list(taxonomy.PARTNER_TYPES),
@@ -71,6 +72,7 @@ def form_options(request: Request) -> dict[str, Any]:
         "industries": taxonomy.INDUSTRIES,
         "tiers": list(taxonomy.TIERS),
         "reject_reasons": list(REJECT_REASONS),
+        "prospect_statuses": list(PROSPECT_STATUSES),
         "score_bands": {
             "strong_fit": bands.get("strong_fit", 65.0),
             "possible_fit": bands.get("possible_fit", 45.0),

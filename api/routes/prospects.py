@@ -100,14 +100,8 @@ async def screen_prospects(
     weights = _weights(
         capacity=capacity, capability=capability, commitment=commitment, customer_fit=customer_fit
     )
-    content_type = request.headers.get("content-type", "")
     ingest_report = IngestReport(kind="prospects", path=Path("upload"))
-    if content_type.startswith("multipart/form-data"):
-        records = await _uploaded_records(request, settings.ingest_chunk_rows, ingest_report)
-    elif content_type.startswith("application/json"):
-        records = _json_records(await _json_body(request))
-    else:
-        raise Problem(415, "send a JSON list of prospects or a multipart upload with field `file`")
+    records, _ = await read_prospect_rows(request, settings.ingest_chunk_rows, ingest_report)
     try:  # scoring 5,000 rows on the event loop stalled every other request for 2.3 s
         scored, report = await run_in_threadpool(
             recruiting.screen, records, weights, ingest_report.problems
@@ -126,6 +120,20 @@ async def screen_prospects(
         "results": [{"name": name, **score.as_dict()} for name, score in scored],
         "problems": problems,
     }
+
+
+async def read_prospect_rows(
+    request: Request, chunk_rows: int, report: IngestReport
+) -> tuple[list[tuple[int, dict[str, Any]]], str | None]:
+    """The ``(line, values)`` rows of a JSON list or a multipart CSV/JSONL upload (field
+    `file`), and the uploaded file's name; problems found while reading go to ``report``.
+    Screening and saved screening batches take the same bodies."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return await _uploaded_records(request, chunk_rows, report)
+    if content_type.startswith("application/json"):
+        return _json_records(await _json_body(request)), None
+    raise Problem(415, "send a JSON list of prospects or a multipart upload with field `file`")
 
 
 async def _json_body(request: Request) -> Any:
@@ -149,7 +157,7 @@ def _json_records(body: Any) -> list[tuple[int, dict[str, Any]]]:
 
 async def _uploaded_records(
     request: Request, chunk_rows: int, report: IngestReport
-) -> list[tuple[int, dict[str, Any]]]:
+) -> tuple[list[tuple[int, dict[str, Any]]], str | None]:
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -168,7 +176,7 @@ async def _uploaded_records(
         raise Problem(
             422, "the file has no data rows", errors=[{"field": "file", "message": "empty"}]
         )
-    return records
+    return records, upload.filename
 
 
 def _parsed_upload(

@@ -405,40 +405,56 @@ function onViewChange() {
   drawCards();
 }
 
-/** The answer's partners that pass the filters, in the chosen order. */
-function shownPartners() {
+/** Whether a partner passes the filters (type, tier, country served). */
+function passes(partner) {
+  const profile = profiles.get(partner.partner_id);
+  if (view.type && profile?.partner_type !== view.type) return false;
+  if (view.tier && (profile?.tier || "none") !== view.tier) return false;
+  if (view.country && !(profile?.countries || []).includes(view.country)) return false;
+  return true;
+}
+
+/** The answer's partners in the chosen order (ties keep the rank order). */
+function sortedPartners() {
   const sort = SORTS[view.sort] || SORTS.rank;
-  const kept = answerShown.results.filter((partner) => {
-    const profile = profiles.get(partner.partner_id);
-    if (view.type && profile?.partner_type !== view.type) return false;
-    if (view.tier && (profile?.tier || "none") !== view.tier) return false;
-    if (view.country && !(profile?.countries || []).includes(view.country)) return false;
-    return true;
-  });
-  return kept.sort((a, b) => {
+  return [...answerShown.results].sort((a, b) => {
     const x = sort.key(a);
     const y = sort.key(b);
-    const order = x < y ? -1 : x > y ? 1 : a.rank - b.rank;
-    return sort.ascending ? order : x === y ? a.rank - b.rank : -order;
+    if (x === y) return a.rank - b.rank;
+    return (x < y ? -1 : 1) * (sort.ascending ? 1 : -1);
   });
+}
+
+/** The answer's partners that pass the filters, in the chosen order. */
+function shownPartners() {
+  return sortedPartners().filter(passes);
 }
 
 function drawCards() {
   const list = document.getElementById("cards");
   if (!list) return;
-  const shown = shownPartners();
-  // cards are kept (their feedback state with them) and only re-ordered or hidden
-  const byId = new Map([...list.children].map((node) => [node.dataset.partnerId, node]));
-  const nodes = shown.map((partner) => byId.get(partner.partner_id) || card(partner, answerShown.recommendation_id));
-  list.replaceChildren(...nodes);
-  const total = answerShown.results.length;
+  // cards are kept (their feedback state and focus with them): a filter hides them, a sort
+  // moves them, and nothing moves when the order is unchanged (moving a node drops its focus)
+  const byId = new Map([...list.querySelectorAll(":scope > li.card")].map((node) => [node.dataset.partnerId, node]));
+  const ordered = sortedPartners().map((partner) => {
+    const node = byId.get(partner.partner_id) || card(partner, answerShown.recommendation_id);
+    node.hidden = !passes(partner);
+    return node;
+  });
+  const current = [...list.children].filter((node) => node.classList.contains("card"));
+  if (current.length !== ordered.length || current.some((node, i) => node !== ordered[i])) {
+    list.replaceChildren(...ordered);
+  }
+  list.querySelector(":scope > .no-match")?.remove();
+  const shown = ordered.filter((node) => !node.hidden).length;
+  const total = ordered.length;
   const filtered = view.type || view.country || view.tier;
   const status = document.getElementById("shown");
-  status.replaceChildren(shown.length === total ? `Showing all ${total}.` : `Showing ${shown.length} of ${total}. `);
+  status.replaceChildren(shown === total ? `Showing all ${total}.` : `Showing ${shown} of ${total}. `);
   if (filtered) {
     status.append(el("button", { type: "button", class: "link-button", id: "clear-filters", onclick: clearFilters }, "Clear filters"));
   }
-  if (!shown.length) list.append(el("li", { class: "muted" }, "No result passes these filters."));
+  if (!shown) list.append(el("li", { class: "muted no-match" }, "No result passes these filters."));
 }
 
 function clearFilters() {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import matcher.recruiting.tables  # noqa: F401  (the screening batches' tables)
 from matcher.store import metadata
 
 # batch mode so that ALTERs also work on SQLite (which rebuilds the table for them)

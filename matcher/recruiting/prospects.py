@@ -2,7 +2,8 @@
 
 A prospect is a partner row without history. It gets the 4 C sub-scores with evidence (against
 the ideal customer profile in ``matrix.toml``), a weighted overall (equal weights by default), a
-band, the gaps that hold it back ("no certified staff", "no DACH coverage"), a suggested tier,
+band, the gaps that hold it back ("no certified staff", "covers 1 of 5 target regions (not
+DACH, ...)"), a suggested tier,
 and the existing top performers it most resembles ("looks like"): DOMAIN.md's Pareto rule says
 recruit look-alikes of the 20 % of partners that drive 80 % of results.
 """
@@ -68,8 +69,32 @@ class ProspectScore:
             "gaps": ";".join(self.gaps),
             "suggested_tier": self.suggested_tier,
             "confidence": self.four_cs.confidence,
-            "looks_like": ";".join(a.partner_id for a in self.looks_like),
+            "looks_like": looks_like_text(self.looks_like),
         }
+
+
+def region_coverage_gap(
+    countries: Sequence[str], regions: Sequence[tuple[str, frozenset[str]]]
+) -> str | None:
+    """One gap for the target regions a prospect does not cover, or ``None`` if it covers all.
+
+    ``"covers 1 of 5 target regions (not DACH, North America, Nordics, Benelux)"``: the same
+    words as the Customer fit evidence, and one line instead of one "no X coverage" per region.
+    """
+    own = set(countries)
+    missing = [region for region, codes in regions if not own & codes]
+    if not missing:
+        return None
+    covered = len(regions) - len(missing)
+    return f"covers {covered} of {len(regions)} target regions (not {', '.join(missing)})"
+
+
+def looks_like_text(looks_like: Sequence[LookAlike]) -> str:
+    """The look-alikes as a CSV cell a person reads: ``Name (P-042); Other (P-007)``.
+
+    A ``;`` inside a name becomes ``,`` so that the cell still splits on ``;``.
+    """
+    return ";".join(f"{a.name.replace(';', ',')} ({a.partner_id})" for a in looks_like)
 
 
 class ProspectScorer:
@@ -198,10 +223,9 @@ class ProspectScorer:
         if recency is not None and recency < STALE_RECENCY:
             gaps.append("inactive recently")
         if prospect.countries:
-            own = set(prospect.countries)
-            gaps.extend(
-                f"no {region} coverage" for region, codes in self._icp_regions if not own & codes
-            )
+            region_gap = region_coverage_gap(prospect.countries, self._icp_regions)
+            if region_gap:
+                gaps.append(region_gap)
         if prospect.industries and values.get("customer_fit.industries") == 0.0:
             gaps.append("serves none of the target industries")
         if prospect.segments and values.get("customer_fit.segments") == 0.0:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matcher.recruiting.prospects import SCREEN_COLUMNS, ProspectScore, ProspectScorer
+
+if TYPE_CHECKING:
+    from matcher.schemas import Prospect
 
 
 @dataclass
@@ -19,31 +22,40 @@ class ScreenReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def screen_records(
+def screen_prospects(
     records: Sequence[tuple[int, Mapping[str, Any]]], scorer: ProspectScorer, report: ScreenReport
-) -> list[tuple[str, ProspectScore]]:
+) -> list[tuple[int, Prospect, ProspectScore]]:
     """Validate ``(line, values)`` records as prospects and score the valid ones.
 
     Invalid rows become ``RowProblem`` entries of ``report`` (line and column), never exceptions.
-    Returns ``(name, score)`` per valid row, in input order.
+    Returns ``(line, prospect, score)`` per valid row, in input order.
     """
     from pydantic import ValidationError
 
     from matcher.ingest import RowProblem
     from matcher.schemas import Prospect, field_problems
 
-    valid: list[Prospect] = []
+    valid: list[tuple[int, Prospect]] = []
     for line, values in records:
         report.rows_read += 1
         try:
-            valid.append(Prospect.model_validate(values))
+            valid.append((line, Prospect.model_validate(values)))
         except ValidationError as error:
             report.problems.extend(
                 RowProblem(line, p.field, p.message) for p in field_problems(error)
             )
-    scores = scorer.score_many(valid)
+    scores = scorer.score_many([prospect for _, prospect in valid])
     report.rows_scored += len(scores)
-    return [(prospect.name, score) for prospect, score in zip(valid, scores, strict=True)]
+    return [(line, prospect, score) for (line, prospect), score in zip(valid, scores, strict=True)]
+
+
+def screen_records(
+    records: Sequence[tuple[int, Mapping[str, Any]]], scorer: ProspectScorer, report: ScreenReport
+) -> list[tuple[str, ProspectScore]]:
+    """:func:`screen_prospects`, answering ``(name, score)`` per valid row, in input order."""
+    return [
+        (prospect.name, score) for _, prospect, score in screen_prospects(records, scorer, report)
+    ]
 
 
 def screen_file(

@@ -18,9 +18,10 @@ from matcher.ingest import RowProblem
 from matcher.ipp.config import MatrixConfig
 from matcher.ipp.four_cs import FourCsAssessor
 from matcher.ipp.scorecard import top_performers
+from matcher.recruiting import batches
 from matcher.recruiting.lookalikes import LookalikeIndex
 from matcher.recruiting.prospects import ProspectScore, ProspectScorer
-from matcher.recruiting.screening import ScreenReport, screen_records
+from matcher.recruiting.screening import ScreenReport, screen_prospects, screen_records
 from matcher.schemas import PartnerProfile
 from matcher.settings import Settings
 from matcher.store import Store
@@ -87,6 +88,37 @@ class RecruitingService:
             raise ValueError(f"at most {MAX_SCREEN_ROWS:,} prospects per screening request")
         report = ScreenReport(rows_read=len(problems), problems=list(problems))
         return screen_records(records, self._scorer("lexical", weights), report), report
+
+    def save_batch(
+        self,
+        name: str,
+        records: Sequence[tuple[int, Mapping[str, Any]]],
+        weights: Mapping[str, float] | None = None,
+        problems: Sequence[RowProblem] = (),
+        key_id: str | None = None,
+    ) -> str:
+        """Screen the rows like :meth:`screen` and keep them as a new saved batch (every
+        prospect ``new``); returns the batch id (:mod:`matcher.recruiting.batches`).
+
+        Raises:
+            ValueError: more than :data:`MAX_SCREEN_ROWS` rows.
+        """
+        if len(records) + len(problems) > MAX_SCREEN_ROWS:
+            raise ValueError(f"at most {MAX_SCREEN_ROWS:,} prospects per screening request")
+        report = ScreenReport(rows_read=len(problems), problems=list(problems))
+        scored = screen_prospects(records, self._scorer("lexical", weights), report)
+        found = [
+            {"line": p.line, "column": p.column, "message": p.message} for p in report.problems
+        ]
+        return batches.save_batch(
+            self.store, name, scored, report.rows_read, found, dict(weights or {}), key_id
+        )
+
+    def rescore_batch(self, batch_id: str, weights: Mapping[str, float] | None) -> bool:
+        """Score a saved batch again with ``weights`` (``None``/empty: the matrix's); the
+        statuses stay. ``False`` for an unknown batch."""
+        scorer = self._scorer("lexical", weights)
+        return batches.rescore_batch(self.store, batch_id, dict(weights or {}), scorer.score_many)
 
 
 def prospect_scorer_for(

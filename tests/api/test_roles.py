@@ -35,6 +35,12 @@ def _webhook_id(client: TestClient) -> str:
     return str(create_webhook(store, HOOK, EVENTS, ["127.0.0.1"])["webhook_id"])
 
 
+def _batch_id(client: TestClient) -> str:
+    """A fresh saved screening batch of one prospect (N-1), made directly."""
+    recruiting = client.app.state.recruiting  # type: ignore[attr-defined]
+    return str(recruiting.save_batch("roles", [(2, PROSPECT)]))
+
+
 ENDPOINTS: dict[str, tuple[set[str], Call]] = {
     "POST /v1/recommendations": (
         {"admin", "seller"},
@@ -105,6 +111,44 @@ ENDPOINTS: dict[str, tuple[set[str], Call]] = {
         {"admin", "recruiter"},
         lambda c, h: c.post("/v1/prospects/screen", json=[PROSPECT], headers=h),
     ),
+    "POST /v1/screening-batches": (
+        {"admin", "recruiter"},
+        lambda c, h: c.post("/v1/screening-batches", json=[PROSPECT], headers=h),
+    ),
+    "GET /v1/screening-batches": (
+        {"admin", "recruiter"},
+        lambda c, h: c.get("/v1/screening-batches", headers=h),
+    ),
+    "GET /v1/screening-batches/{id}": (
+        {"admin", "recruiter"},
+        lambda c, h: c.get(f"/v1/screening-batches/{_batch_id(c)}", headers=h),
+    ),
+    "DELETE /v1/screening-batches/{id}": (
+        {"admin", "recruiter"},
+        lambda c, h: c.delete(f"/v1/screening-batches/{_batch_id(c)}", headers=h),
+    ),
+    "GET /v1/screening-batches/{id}/prospects": (
+        {"admin", "recruiter"},
+        lambda c, h: c.get(f"/v1/screening-batches/{_batch_id(c)}/prospects", headers=h),
+    ),
+    "GET /v1/screening-batches/{id}/csv": (
+        {"admin", "recruiter"},
+        lambda c, h: c.get(f"/v1/screening-batches/{_batch_id(c)}/csv", headers=h),
+    ),
+    "PATCH /v1/screening-batches/{id}/prospects/{id}": (
+        {"admin", "recruiter"},
+        lambda c, h: c.patch(
+            f"/v1/screening-batches/{_batch_id(c)}/prospects/N-1",
+            json={"status": "contacted"},
+            headers=h,
+        ),
+    ),
+    "PUT /v1/screening-batches/{id}/weights": (
+        {"admin", "recruiter"},
+        lambda c, h: c.put(
+            f"/v1/screening-batches/{_batch_id(c)}/weights", json={"capacity": 50}, headers=h
+        ),
+    ),
     "GET /v1/models": ({"admin"}, lambda c, h: c.get("/v1/models", headers=h)),
     "POST /v1/models/{version}/promote": (
         {"admin"},
@@ -165,6 +209,7 @@ def test_every_v1_route_is_in_the_matrix(matrix_app) -> None:
         f"{method.upper()} {path}".replace("{partner_id}", "{id}")
         .replace("{recommendation_id}", "{id}")
         .replace("{webhook_id}", "{id}")
+        .replace("{batch_id}", "{id}")
         for path, operations in paths.items()
         if path.startswith("/v1/")
         for method in operations

@@ -90,7 +90,11 @@ def test_gaps_name_what_holds_a_prospect_back(scorer: ProspectScorer) -> None:
     )
     result = scorer.score(weak)
     assert "no certified staff" in result.gaps
-    assert "no DACH coverage" in result.gaps
+    # one summarised line for the regions, not one "no X coverage" per region
+    assert "covers 1 of 5 target regions (not DACH, North America, Nordics, Benelux)" in (
+        result.gaps
+    )
+    assert not any(gap.endswith(" coverage") for gap in result.gaps)
     assert "training only 20 % complete" in result.gaps
     assert "no dedicated partner manager" in result.gaps
     assert result.band == "weak_fit"
@@ -197,7 +201,7 @@ def test_screen_gaps_are_joined_by_semicolons(scorer: ProspectScorer, tmp_path: 
     }
     screen_file(write_csv(tmp_path / "p.csv", [row]), tmp_path / "s.csv", scorer)
     gaps = pd.read_csv(tmp_path / "s.csv", keep_default_na=False).loc[0, "gaps"]
-    assert gaps.startswith("no certified staff;no DACH coverage")
+    assert gaps.startswith("no certified staff;covers 1 of 5 target regions (not DACH, North")
 
 
 def test_screen_without_required_columns_is_a_file_error(
@@ -275,4 +279,30 @@ def test_cli_screen_finds_lexical_look_alikes_among_top_performers(
     result = CliRunner().invoke(app, ["screen", str(source), "-o", str(target)])
     assert result.exit_code == 0, result.output
     looks_like = pd.read_csv(target, keep_default_na=False).loc[0, "looks_like"].split(";")
-    assert len(looks_like) == 3 and all(pid in partners for pid in looks_like)
+    assert len(looks_like) == 3
+    for cell in looks_like:  # "Name (P-042)": names a person reads, with the id to look up
+        name, _, rest = cell.rpartition(" (")
+        assert rest.endswith(")") and partners[rest[:-1]].name.replace(";", ",") == name
+
+
+def test_region_gaps_are_one_summary_line() -> None:
+    from matcher.recruiting import region_coverage_gap
+
+    regions = [
+        ("DACH", frozenset({"DE", "AT", "CH"})),
+        ("GB", frozenset({"GB"})),
+        ("Nordics", frozenset({"SE", "NO", "DK", "FI", "IS"})),
+    ]
+    assert region_coverage_gap(["DE", "GB", "SE"], regions) is None
+    assert region_coverage_gap(["AT"], regions) == "covers 1 of 3 target regions (not GB, Nordics)"
+    assert region_coverage_gap(["US"], regions) == (
+        "covers 0 of 3 target regions (not DACH, GB, Nordics)"
+    )
+
+
+def test_look_alikes_read_as_names_with_their_ids() -> None:
+    from matcher.recruiting import LookAlike, looks_like_text
+
+    alikes = [LookAlike("P-1", "Acme; Sons", 0.9), LookAlike("P-2", "Beta", 0.8)]
+    assert looks_like_text(alikes) == "Acme, Sons (P-1);Beta (P-2)"
+    assert looks_like_text([]) == ""

@@ -197,14 +197,15 @@ def screenshot(
     (the current viewport, or ``clip`` of it, in 128 colours)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
     if readme and os.environ.get("PARTNERMATCH_README_SCREENSHOTS") == "1":
         from PIL import Image
 
+        # before the full-page shot, which moves the scroll position the test chose
         README_SHOTS.mkdir(parents=True, exist_ok=True)
         shot = page.screenshot(full_page=False, clip=clip)
         target = README_SHOTS / f"{name}.png"
         target.write_bytes(shot)
         with Image.open(target) as image:
             image.convert("RGB").quantize(colors=128).save(target, optimize=True)
+    page.screenshot(path=str(path), full_page=True)
     return path
