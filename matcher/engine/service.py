@@ -83,6 +83,8 @@ class MatchingService:
         self._engine: Recommender | None = None
         self._lock = ReadWriteLock()
         self._rebuild_lock = threading.Lock()
+        self._background_lock = threading.Lock()
+        self._background: threading.Thread | None = None
         # the change-log version the engine reflects; changes are applied one catch-up at a time
         self._version = 0
         self._started = False
@@ -378,12 +380,16 @@ class MatchingService:
     # -- full re-index -------------------------------------------------------------------------
 
     def rebuild_in_background(self) -> threading.Thread:
-        """Start :meth:`rebuild` on a daemon thread (the caller returns at once)."""
-        thread = threading.Thread(
-            target=self._rebuild_logged, name="partnermatch-rebuild", daemon=True
-        )
-        thread.start()
-        return thread
+        """Start :meth:`rebuild` on a daemon thread (the caller returns at once), or return
+        the one running: it replays the changes logged meanwhile. A rebuild per call queued
+        up (13 admin calls: 13 full rebuilds, other requests starved of CPU for 10 s)."""
+        with self._background_lock:
+            if self._background is None or not self._background.is_alive():
+                self._background = threading.Thread(
+                    target=self._rebuild_logged, name="partnermatch-rebuild", daemon=True
+                )
+                self._background.start()
+            return self._background
 
     def _rebuild_logged(self) -> None:
         try:

@@ -181,3 +181,12 @@ def test_webhook_registration_documents_its_400_for_a_body_that_is_not_json(samp
     assert response.status_code == 400
     paths = sample_api.client.get("/openapi.json").json()["paths"]
     assert {"400", "413"} <= set(paths["/v1/webhooks"]["post"]["responses"])
+
+
+def test_rebuild_requests_while_one_runs_share_it(sample_api) -> None:
+    # 13 POST /v1/index/rebuild in a row queued 13 full rebuilds; other requests timed out
+    service = sample_api.client.app.state.service
+    running = service.rebuild_in_background()
+    assert service.rebuild_in_background() is running
+    running.join(timeout=60)
+    assert service.rebuild_in_background() is not running
