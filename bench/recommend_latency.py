@@ -607,7 +607,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         gc.collect()  # the engines of one size are gone before the next is built
     out = args.out or results_path(RESULTS, args.quick)
-    runs = kept_runs(out, runs) + runs
+    runs = sorted(kept_runs(out, runs) + runs, key=lambda run: run["partners"])
     result = {
         **record,
         "load_average_1min_after": round(os.getloadavg()[0], 2),
