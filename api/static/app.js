@@ -191,3 +191,67 @@ export function compactNumber(value) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
   return new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(value);
 }
+
+/** The line shown when feedback was refused: what to do next, never a raw validation message. */
+export function feedbackProblem(error) {
+  if (error.status === 0) return "Not recorded: the server cannot be reached. Try again.";
+  if (error.status === 401 || error.status === 403) return `Not recorded: ${error.message}`;
+  const fields = (error.body?.errors || []).map((e) => e.field);
+  if (fields.includes("reason")) return "Not recorded: choose a reason for the rejection.";
+  if (fields.includes("recommendation_id") || fields.includes("team_rank")) {
+    return "Not recorded: this answer is no longer on file; search again.";
+  }
+  return "Not recorded: the server refused it. Search again and retry.";
+}
+
+/**
+ * Accept / Reject… buttons, the reason chips a rejection needs (Escape or Cancel closes them)
+ * and the outcome line, for one partner's card or a whole team's. `send(kind, reason)` records
+ * the verdict (a rejected promise's ApiError is shown through `feedbackProblem`); once recorded
+ * every control is disabled, so a verdict is given once.
+ */
+export function verdictControls({ label, reasons, send }) {
+  const outcome = el("span", { class: "outcome", role: "status" });
+  const accept = el("button", { type: "button", class: "good" }, "Accept");
+  const reject = el("button", { type: "button", class: "danger", "aria-expanded": "false" }, "Reject…");
+  const group = el(
+    "div",
+    { class: "reasons", role: "group", "aria-label": `Why reject ${label}?`, hidden: true },
+    el("span", { class: "reasons-label" }, "Why?"),
+    reasons.map((code) =>
+      el("button", { type: "button", class: "reason-chip", dataset: { reason: code }, onclick: () => record("rejected", code) }, humanise(code)),
+    ),
+    el("button", { type: "button", class: "link-button", onclick: () => close(true) }, "Cancel"),
+  );
+  const close = (focus) => {
+    group.hidden = true;
+    reject.setAttribute("aria-expanded", "false");
+    if (focus) reject.focus();
+  };
+  const record = async (kind, reason = null) => {
+    outcome.className = "outcome";
+    outcome.textContent = "Sending…";
+    try {
+      await send(kind, reason);
+      for (const control of [accept, reject, ...group.querySelectorAll("button")]) control.disabled = true;
+      close(false);
+      outcome.textContent = kind === "accepted" ? "Accepted — recorded." : `Rejected (${humanise(reason)}) — recorded.`;
+    } catch (error) {
+      outcome.className = "outcome error";
+      outcome.textContent = feedbackProblem(error);
+    }
+  };
+  accept.addEventListener("click", () => record("accepted"));
+  reject.addEventListener("click", () => {
+    const opening = group.hidden;
+    group.hidden = !opening;
+    reject.setAttribute("aria-expanded", String(opening));
+    outcome.className = "outcome";
+    outcome.textContent = opening ? "Choose a reason to reject." : "";
+    if (opening) group.querySelector(".reason-chip").focus();
+  });
+  group.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close(true);
+  });
+  return { accept, reject, reasons: group, outcome };
+}

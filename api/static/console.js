@@ -13,7 +13,9 @@ import {
   partnerLink,
   say,
   splitList,
+  verdictControls,
 } from "./app.js";
+import { teamOffer } from "./teams.js";
 
 // Which form field holds each hard constraint the funnel reports.
 const CONSTRAINT_FIELDS = {
@@ -135,6 +137,20 @@ async function search({ focusKey = null, focusId = null } = {}) {
       results.removeAttribute("aria-busy");
     }
   }
+}
+
+// What the team offer asks with: the deal as the form says now, the key, the reject reasons.
+const teamContext = {
+  deal: () => dealFromForm(),
+  key: () => currentKey(),
+  get reasons() {
+    return rejectReasons;
+  },
+};
+
+/** The team offer when the API says a team covers what no single partner does. */
+function teamOfferFor(answer) {
+  return answer.team_available ? [teamOffer(teamContext)] : [];
 }
 
 function renderAnswer(answer) {
@@ -329,6 +345,7 @@ function renderCards(answer) {
       `${answer.results.length} best of ${passed} partners that pass the hard filters `,
       `(of ${answer.funnel.total}); model ${answer.model_version}.`,
     ),
+    ...teamOfferFor(answer),
     scoreLegend(),
     toolbar(),
     el("div", { id: "compare-bar", class: "compare-bar", role: "status" }),
@@ -494,69 +511,24 @@ function evidenceChips(evidence) {
   return chips;
 }
 
-/** A problem the API returned, in words for a seller (never a raw validation dump). */
-function feedbackProblem(error) {
-  if (error.status === 0) return "Not recorded: the server cannot be reached. Try again.";
-  if (error.status === 401 || error.status === 403) return `Not recorded: ${error.message}`;
-  const fields = error.body?.errors || [];
-  if (fields.some((e) => e.field === "reason")) return "Not recorded: choose a reason for the rejection.";
-  if (fields.some((e) => e.field === "recommendation_id")) return "Not recorded: this answer is no longer on file; search again.";
-  return "Not recorded: the server refused it. Search again and retry.";
-}
-
 function card(partner, recommendationId) {
   const nameId = `partner-${partner.partner_id}`;
-  const outcome = el("span", { class: "outcome", role: "status" });
-  const accept = el("button", { type: "button", class: "good" }, "Accept");
-  const reject = el("button", { type: "button", class: "danger", "aria-expanded": "false" }, "Reject…");
+  const { accept, reject, reasons, outcome } = verdictControls({
+    label: partner.name,
+    reasons: rejectReasons,
+    send: async (kind, reason) => {
+      const feedback = { kind, recommendation_id: recommendationId, partner_id: partner.partner_id };
+      if (reason) feedback.reason = reason;
+      await api("/v1/feedback", { key: currentKey(), json: feedback });
+      outcome.closest(".card").dataset.feedback = kind;
+    },
+  });
   const copy = el("button", { type: "button", class: "secondary copy", onclick: () => copyPartners([partner], outcome) }, "Copy for CRM");
   const compareBox = el("input", {
     type: "checkbox",
     class: "compare-box",
     id: `compare-${partner.partner_id}`,
     onchange: (event) => toggleCompared(partner.partner_id, event.target.checked),
-  });
-  const reasons = el(
-    "div",
-    { class: "reasons", role: "group", "aria-label": `Why reject ${partner.name}?`, hidden: true },
-    el("span", { class: "reasons-label" }, "Why?"),
-    rejectReasons.map((code) =>
-      el("button", { type: "button", class: "reason-chip", dataset: { reason: code }, onclick: () => send("rejected", code) }, humanise(code)),
-    ),
-    el("button", { type: "button", class: "link-button", onclick: () => closeReasons(true) }, "Cancel"),
-  );
-  const closeReasons = (focus) => {
-    reasons.hidden = true;
-    reject.setAttribute("aria-expanded", "false");
-    if (focus) reject.focus();
-  };
-  const send = async (kind, reason = null) => {
-    const feedback = { kind, recommendation_id: recommendationId, partner_id: partner.partner_id };
-    if (reason) feedback.reason = reason;
-    outcome.className = "outcome";
-    outcome.textContent = "Sending…";
-    try {
-      await api("/v1/feedback", { key: currentKey(), json: feedback });
-      for (const control of [accept, reject, ...reasons.querySelectorAll("button")]) control.disabled = true;
-      closeReasons(false);
-      outcome.textContent = kind === "accepted" ? "Accepted — recorded." : `Rejected (${humanise(reason)}) — recorded.`;
-      outcome.closest(".card").dataset.feedback = kind;
-    } catch (error) {
-      outcome.className = "outcome error";
-      outcome.textContent = feedbackProblem(error);
-    }
-  };
-  accept.addEventListener("click", () => send("accepted"));
-  reject.addEventListener("click", () => {
-    const opening = reasons.hidden;
-    reasons.hidden = !opening;
-    reject.setAttribute("aria-expanded", String(opening));
-    outcome.className = "outcome";
-    outcome.textContent = opening ? "Choose a reason to reject." : "";
-    if (opening) reasons.querySelector(".reason-chip").focus();
-  });
-  reasons.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closeReasons(true);
   });
 
   return el(
@@ -887,6 +859,7 @@ function renderEmpty(answer) {
   results.replaceChildren(
     ...preamble(answer),
     el("p", { class: "message info", id: "empty-reason" }, why),
+    ...teamOfferFor(answer),
     funnel,
     relax,
   );
