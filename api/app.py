@@ -100,7 +100,11 @@ def create_app(
     app.state.widget_bucket = TokenBucket.worker_share(
         settings.widget_rate_per_minute, settings.workers
     )
-    app.state.readiness = lambda: {"store": store.count_partners() >= 0, "index": service.ready}
+    app.state.readiness = lambda: {
+        "store": store.count_partners() >= 0,
+        "index": service.ready,
+        "model": service.model_version is not None,
+    }
     install_error_handlers(app)
     install_access_log_redaction()
     app.add_middleware(WidgetCors, allow_origins=settings.widget_origins)

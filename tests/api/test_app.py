@@ -41,3 +41,14 @@ def test_unknown_path_is_a_problem_json_404(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["instance"] == "/v1/nothing-here"
+
+
+def test_readyz_is_503_naming_the_index_and_model_until_an_engine_is_loaded(
+    client: TestClient, sample_api
+) -> None:  # type: ignore[no-untyped-def]
+    empty = client.get("/readyz")  # a store with no partners: nothing to index yet
+    assert empty.status_code == 503
+    assert empty.json()["detail"] == "not ready: index, model"
+    ready = sample_api.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"store": True, "index": True, "model": True}
