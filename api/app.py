@@ -48,7 +48,7 @@ def create_app(
     settings: Settings | None = None,
     embedder: Embedder | None = None,
     scorer_factory: Callable[[], IppScorer] | None = None,
-    load_in_background: bool = True,
+    load_in_background: bool | None = None,
 ) -> FastAPI:
     """Build the app for ``settings`` (default: from the environment).
 
@@ -56,6 +56,10 @@ def create_app(
     promoted IPP scorer; tests pass small fakes.
     """
     settings = settings or get_settings()
+    if load_in_background is None:
+        # one worker answers /healthz at once while it loads; of several, one still loading
+        # does not take connections the others could answer
+        load_in_background = settings.workers == 1
     store = Store.from_settings(settings)
     service = MatchingService(
         store,

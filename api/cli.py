@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 import uvicorn
+
+WORKER_HEALTHCHECK_S = 120
 
 
 def register(app: typer.Typer) -> None:
@@ -13,9 +17,28 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
+        workers: int = typer.Option(
+            1,
+            min=1,
+            max=64,
+            help="Worker processes, each with its own engine following the change log "
+            "(about one per core; memory per worker: docs/deploy.md).",
+        ),
     ) -> None:
-        """Serve the HTTP API (and, later, the web pages) with uvicorn."""
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+        """Serve the HTTP API and the web pages with uvicorn."""
+        # the workers inherit it: each enforces its share of the per-key widget rate
+        os.environ["PARTNERMATCH_WORKERS"] = str(workers)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            # uvicorn restarts a worker that does not answer its ping within this: loading the
+            # embedding model and the index holds the interpreter for longer than the default 5 s
+            # on a busy machine, and the workers were killed and restarted for ever
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        )
 
     @app.command()
     def mcp() -> None:

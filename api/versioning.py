@@ -1,10 +1,12 @@
 """``X-Partnermatch-Version``: the change-log version of the state that answered.
 
 Every worker and replica follows one change log (:mod:`matcher.engine.follower`); the header
-names the version this process had applied when it answered, so a client (or a test) can tell
-whether a replica has caught up with a write: a write's answer carries a version that includes
-it, and any answer with that version or a later one reflects it. Recommendations also carry the
-``index_version`` of the saved index they were served from.
+lets a client (or a test) tell whether a replica has caught up with a write. A read's answer
+carries the version this process had applied when the request arrived: the state it was
+answered from includes every change up to it (perhaps more, applied meanwhile, never less). A
+write's answer (``PUT``, ``DELETE``, ``PATCH``) carries the version after the write, which the
+writing process has applied before answering. Recommendations also carry the ``index_version``
+of the saved index they were served from.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from matcher.engine import MatchingService
 
 VERSION_HEADER = "x-partnermatch-version"
+WRITES = frozenset({"PUT", "DELETE", "PATCH"})
 
 
 class ServedVersion:
@@ -28,10 +31,14 @@ class ServedVersion:
             await self.app(scope, receive, send)
             return
 
+        arrived_at = self.service.version
+        write = scope["method"] in WRITES
+
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
+                version = self.service.version if write else arrived_at
                 headers = list(message.get("headers", []))
-                headers.append((VERSION_HEADER.encode(), str(self.service.version).encode()))
+                headers.append((VERSION_HEADER.encode(), str(version).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

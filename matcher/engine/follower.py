@@ -14,6 +14,7 @@ only decides when to call it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import psycopg
@@ -94,7 +95,9 @@ class ChangeFollower:
         while not self._stopped.is_set():
             try:
                 with psycopg.connect(
-                    conninfo, autocommit=True, application_name="partnermatch follower"
+                    conninfo,
+                    autocommit=True,
+                    application_name=f"partnermatch follower pid {os.getpid()}",
                 ) as connection:
                     connection.execute(f"LISTEN {CHANGES_CHANNEL}")
                     delay = RECONNECT_S

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 BASELINE = "0001"
 _SCRIPTS = Path(__file__).resolve().parent
 # any number that no other part of the service takes as an advisory lock key
-_MIGRATION_LOCK = 0x70_6D_6D_67
+MIGRATION_LOCK = 0x70_6D_6D_67
 
 
 def _config(connection: Connection) -> Config:
@@ -40,7 +40,7 @@ def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema (creating it when empty)."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config = _config(connection)
         unversioned = MigrationContext.configure(connection).get_current_revision() is None
         if unversioned and inspect(connection).has_table("partners"):

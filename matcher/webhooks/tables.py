@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from weakref import WeakSet
 
-from sqlalchemy import JSON, Column, DateTime, Engine, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
+from matcher.migrations import MIGRATION_LOCK
 from matcher.store import Store
 
 metadata = MetaData()
@@ -44,6 +56,13 @@ _created: WeakSet[Engine] = WeakSet()
 def ready(store: Store) -> Store:
     """``store`` with the webhook tables created (once per engine)."""
     if store.engine not in _created:
-        metadata.create_all(store.engine)
+        with store.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # workers or replicas starting at once on a new database would race to CREATE
+                # the same tables; the migrations' lock makes them take turns
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
+            metadata.create_all(connection)
         _created.add(store.engine)
     return store

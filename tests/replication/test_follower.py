@@ -221,7 +221,7 @@ def test_a_notified_follower_needs_no_poll_and_survives_its_connection_being_kil
             connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = 'partnermatch follower'"
+                    "WHERE application_name LIKE 'partnermatch follower%'"
                 )
             )
         first.upsert_partner(partner("P-after-kill"))
@@ -238,7 +238,7 @@ def _listeners(store: Store) -> int:
             connection.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE application_name = 'partnermatch follower'"
+                    "WHERE application_name LIKE 'partnermatch follower%'"
                 )
             ).scalar_one()
         )
