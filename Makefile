@@ -13,9 +13,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# torch first, pinned to the CPU build, so sentence-transformers does not pull a CUDA build.
+# torch first, and the CPU build explicitly: from PyTorch's CPU index, since on Linux the PyPI
+# wheel is the CUDA build (several GB of nvidia-* wheels). --no-deps: its few dependencies come
+# from PyPI with the rest. pip also looks in its configured find-links and extra indexes; if
+# even so no torch is found, PyPI's is taken with a warning. Keep TORCH in step with the
+# `minilm` extra in pyproject.toml. Only the MiniLM backends need torch (the test fixtures use
+# them; the default `use` backend does not): `pip install .` alone installs the service without.
+TORCH := torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --no-deps --index-url $(TORCH_INDEX) '$(TORCH)' \
+	  || { echo "WARNING: $(TORCH_INDEX) unreachable: $(TORCH) from the configured index" \
+	       "(on Linux from PyPI that is the CUDA build)" >&2; \
+	       $(BIN)/pip install --quiet --no-deps '$(TORCH)'; }
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -58,15 +68,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/mypy matcher api training
 
-# The sample ecosystem is re-ingested on every run: an upsert, so it is idempotent.
-# The index build re-embeds only what changed (vectors are cached by content hash).
+# `partnermatch demo` checks the port first (a busy one fails at once, nothing changed), then
+# loads the sample, builds the index and makes one demo key per role, each only when it is not
+# already current: a second run keeps the sample, the index and the keys already pasted.
+# PORT=8001 make demo serves on another port.
+PORT ?= 8000
 demo: $(STAMP)
-	$(BIN)/partnermatch ingest partners data/sample/partners.csv
-	$(BIN)/partnermatch ingest outcomes data/sample/outcomes.csv
-	$(BIN)/partnermatch index build
-	@echo "Demo API keys (one per role; paste these lines into your shell):"
-	@$(BIN)/partnermatch keys demo
-	$(BIN)/partnermatch serve --host 127.0.0.1 --port 8000
+	$(BIN)/partnermatch demo --host 127.0.0.1 --port $(PORT)
+	$(BIN)/partnermatch serve --host 127.0.0.1 --port $(PORT)
 
 # Every benchmark, then the README's tables regenerated from bench/results/*.json (tens of
 # minutes on 2 cores; the simulated stores are kept under var/bench, so a second run skips

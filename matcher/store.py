@@ -30,10 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -58,13 +56,17 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql as postgresql_insert
-from sqlalchemy.dialects import sqlite as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from matcher import migrations, taxonomy
 from matcher.schemas import Outcome, Partner
 from matcher.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: `partnermatch keys list` must not wait for them
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy.dialects import postgresql as postgresql_insert
+    from sqlalchemy.dialects import sqlite as sqlite_insert
 
 metadata = MetaData()
 
@@ -288,8 +290,12 @@ def _upsert(
     dialect = connection.dialect.name
     statement: sqlite_insert.Insert | postgresql_insert.Insert
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite as sqlite_insert
+
         statement = sqlite_insert.insert(table)
     elif dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql as postgresql_insert
+
         statement = postgresql_insert.insert(table)
     else:  # pragma: no cover - other databases are not supported yet
         raise NotImplementedError(f"upsert is not implemented for {dialect}")
@@ -562,6 +568,8 @@ class Store:
 
     def outcomes_frame(self) -> pd.DataFrame:
         """Every outcome as a DataFrame (training and scorecards), ordered by close date."""
+        import pandas as pd
+
         with self.engine.connect() as conn:
             frame = pd.read_sql(
                 select(outcomes).order_by(outcomes.c.closed_on, outcomes.c.id), conn
@@ -577,6 +585,8 @@ class Store:
 
     def cached_vectors(self, model_id: str, content_hashes: list[str]) -> dict[str, np.ndarray]:
         """Vectors already computed by ``model_id`` for these content hashes."""
+        import numpy as np
+
         found: dict[str, np.ndarray] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(content_hashes), 500):
@@ -591,6 +601,8 @@ class Store:
 
     def cache_vectors(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
         """Remember vectors by content hash so an unchanged profile is never embedded twice."""
+        import numpy as np
+
         rows = [
             {
                 "model_id": model_id,
@@ -652,6 +664,8 @@ class Store:
 
     def feedback_frame(self) -> pd.DataFrame:
         """Every feedback event (accepted/rejected recommendations, outcomes), oldest first."""
+        import pandas as pd
+
         with self.engine.connect() as conn:
             rows = conn.execute(select(feedback_events).order_by(feedback_events.c.id)).all()
         columns = [column.name for column in feedback_events.columns]

@@ -1,7 +1,8 @@
 """The ``partnermatch simulate`` command: write a simulated partner ecosystem to a folder.
 
 Loaded by the main CLI through the ``partnermatch.commands`` entry-point group; see
-:func:`register`.
+:func:`register`. The simulator is imported when the command runs, not when every
+``partnermatch`` call loads this module.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import TaskID
 
-from training.simulate import simulate
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class FileFormat(StrEnum):
@@ -71,6 +73,7 @@ def simulate_command(
     if out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     from matcher.cli.console import console, progress_bar
+    from training.simulate import simulate
 
     with progress_bar() as bar:
         tasks: dict[str, TaskID] = {}

@@ -1,27 +1,31 @@
 """``partnermatch train``: fit the IPP model and the learned ranker on the stored outcomes and
-feedback, register both."""
+feedback, register both.
+
+scikit-learn, pandas and the engine are imported inside the functions: this module is loaded
+by every ``partnermatch`` call (the command plugs in through the entry-point group), and
+``partnermatch --help`` must not pay seconds for them (``bench/cli_start.py``).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from matcher.ipp import MatrixConfig, ModelRegistry
-from matcher.settings import Settings, get_settings
-from matcher.store import Store
-from training.features import training_outcomes
-from training.ranker import RankerResult, register_ranker, train_ranker
-from training.train import (
-    CALIBRATIONS,
-    MODELS,
-    IppClassifier,
-    TrainingResult,
-    model_card,
-    train_ipp,
-)
+if TYPE_CHECKING:
+    from matcher.ipp import MatrixConfig, ModelRegistry
+    from matcher.settings import Settings
+    from matcher.store import Store
+    from training.ranker import RankerResult
+    from training.train import IppClassifier, TrainingResult
+
+MODELS_HELP = "One of: logistic, gradient_boosting."
+CALIBRATIONS_HELP = "One of: isotonic, sigmoid, none."
+"""The option helps, written out so that ``--help`` need not import scikit-learn; a test
+checks them against :data:`training.train.MODELS` and :data:`training.train.CALIBRATIONS`."""
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,9 @@ def train_and_register(
     ``promote=None`` promotes only a model that beats the untrained matrix on validation.
     Returns the version, the result and whether it was promoted.
     """
+    from training.features import training_outcomes
+    from training.train import model_card, train_ipp
+
     outcomes = training_outcomes(
         store.outcomes_frame(), store.feedback_frame(), store.served_requests()
     )
@@ -73,7 +80,8 @@ def train_ranker_and_register(
     from matcher.embedding import get_embedder
     from matcher.engine.build import load_engine
     from matcher.ipp.history import histories_as_of
-    from matcher.ipp.registry import default_scorer, load_scorer
+    from matcher.ipp.registry import ModelRegistry, default_scorer, load_scorer
+    from training.ranker import register_ranker, train_ranker
 
     engine = load_engine(
         store, get_embedder(settings), default_scorer(settings), settings, rebuild_if_stale=True
@@ -94,8 +102,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     def train(
-        model: str = typer.Option("logistic", help=f"One of: {', '.join(MODELS)}."),
-        calibration: str = typer.Option("sigmoid", help=f"One of: {', '.join(CALIBRATIONS)}."),
+        model: str = typer.Option("logistic", help=MODELS_HELP),
+        calibration: str = typer.Option("sigmoid", help=CALIBRATIONS_HELP),
         promote: bool | None = typer.Option(
             None,
             "--promote/--no-promote",
@@ -113,6 +121,9 @@ def register(app: typer.Typer) -> None:
         """Learn P(win | partner, deal) from the outcomes, and the ranker from outcomes and
         seller feedback; write a new version of each."""
         from matcher.cli.console import console, open_store
+        from matcher.ipp import MatrixConfig, ModelRegistry
+        from matcher.settings import get_settings
+        from training.train import CALIBRATIONS, MODELS, IppClassifier
 
         settings = get_settings()
         if model not in MODELS or calibration not in CALIBRATIONS:

@@ -3,6 +3,11 @@
 Commands from the other packages (``simulate`` and ``train`` from ``training``, ``serve`` from
 ``api``) plug in through the ``partnermatch.commands`` entry-point group, so the core library
 never imports them (DESIGN.md section 2).
+
+Every command module imports only typer and rich at the top; what a command works with (the
+store, ingestion, the engine, torch, FAISS, pandas, scikit-learn) is imported inside the
+command, so that ``--help`` and the light commands start in well under a second
+(``bench/cli_start.py``; ``tests/cli/test_start.py`` fails if a heavy library creeps back).
 """
 
 from __future__ import annotations
@@ -10,15 +15,20 @@ from __future__ import annotations
 import logging
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from matcher import keys
-from matcher.cli import audit, engine, ipp, partners
+from matcher.cli import audit, demo, engine, ipp, partners
 from matcher.cli.console import console, open_store, print_problems, progress_bar
 from matcher.cli.errors import DEBUG_FLAG, OneLineErrors
-from matcher.ingest import IngestError, IngestReport, Kind, ingest
-from matcher.settings import get_settings
+
+if TYPE_CHECKING:
+    from matcher.ingest import IngestReport, Kind
+
+ROLES_HELP = "One of: admin, seller, recruiter, widget."
+"""The ``--role`` help, written out so that ``--help`` need not import the store; a test
+checks it names every role of :data:`matcher.keys.ROLES`."""
 
 app = OneLineErrors(
     help="partnermatch: find the right partner for a deal, a customer or a recruiting drive.",
@@ -45,6 +55,9 @@ app.add_typer(keys_app, name="keys")
 
 
 def _ingest_command(kind: Kind, path: Path, skip_invalid: bool, rejects: Path | None) -> None:
+    from matcher.ingest import IngestError, ingest
+    from matcher.settings import get_settings
+
     store = open_store()
     with progress_bar() as progress:
         task = progress.add_task(f"ingest {kind}", total=None)
@@ -107,6 +120,8 @@ def ingest_outcomes(
 @app.command()
 def status() -> None:
     """Where the state lives and what it holds."""
+    from matcher.settings import get_settings
+
     settings = get_settings()
     store = open_store()
     typer.echo(f"home: {settings.home.resolve()}")
@@ -117,10 +132,12 @@ def status() -> None:
 
 @keys_app.command("create")
 def keys_create(
-    role: str = typer.Option(..., help=f"One of: {', '.join(keys.ROLES)}."),
+    role: str = typer.Option(..., help=ROLES_HELP),
     label: str | None = typer.Option(None, help="Who or what the key is for."),
 ) -> None:
     """Create an API key. The key is printed once, alone on the last line; store it safely."""
+    from matcher import keys
+
     try:
         record, secret = keys.create_key(open_store(), role, label)
     except ValueError as error:
@@ -132,6 +149,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """Every key: id, role, label, created, revoked."""
+    from matcher import keys
+
     for record in keys.list_keys(open_store()):
         state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
         typer.echo(
@@ -143,6 +162,8 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: str = typer.Argument(..., help="The key id shown by `keys list`.")) -> None:
     """Revoke a key: requests with it are refused from now on."""
+    from matcher import keys
+
     if not keys.revoke_key(open_store(), key_id):
         console.print(f"[red]error:[/red] no active key with id {key_id!r}")
         raise typer.Exit(code=1)
@@ -151,7 +172,10 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key id shown by `key
 
 @keys_app.command("demo")
 def keys_demo() -> None:
-    """Replace the demo keys with a fresh one per role and print them as shell variables."""
+    """Replace the demo keys with a fresh one per role and print them as shell variables
+    (the keys printed before stop working)."""
+    from matcher import keys
+
     for role, secret in keys.rotate_demo_keys(open_store()).items():
         typer.echo(f"export {role.upper()}_KEY={secret}")
 
@@ -172,6 +196,7 @@ def _load_plugins() -> None:
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 engine.register(app)
+demo.register(app)
 ipp.register(app)
 partners.register(app)
 audit.register(app)

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import typer
 
-from matcher.audit import purge_before, records_since
 from matcher.cli.console import console, open_store
-from matcher.settings import get_settings
 
 audit_app = typer.Typer(help="Export or purge the audit log.", no_args_is_help=True)
 
@@ -30,6 +28,8 @@ def export(
     output: Path = typer.Option(..., "-o", "--output", help="The JSON Lines file to write."),
 ) -> None:
     """Write every audit record since a date as JSON Lines, oldest first."""
+    from matcher.audit import records_since
+
     start, count = _since(since), 0
     with output.open("w", encoding="utf-8") as lines:
         for record in records_since(open_store(), start):
@@ -41,6 +41,9 @@ def export(
 @audit_app.command("purge")
 def purge() -> None:
     """Delete the records older than PARTNERMATCH_AUDIT_RETENTION_DAYS (default 365)."""
+    from matcher.audit import purge_before
+    from matcher.settings import get_settings
+
     days = get_settings().audit_retention_days
     deleted = purge_before(open_store(), datetime.now(UTC) - timedelta(days=days))
     console.print(f"{deleted} audit records older than {days} days deleted")

@@ -2,25 +2,22 @@
 the settings name, and one way of listing a file's problems.
 
 Kept apart from the command tree so that command modules import it without importing each
-other (stdout stays data; messages go to stderr).
+other (stdout stays data; messages go to stderr). It imports nothing heavy: the store, the
+settings and the progress bar load when a command first asks for them, so that
+``partnermatch --help`` stays fast (``tests/cli/test_start.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from matcher.settings import get_settings
-from matcher.store import Store
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from matcher.store import Store
 
 console = Console(stderr=True, soft_wrap=True)
 MAX_PROBLEMS_SHOWN = 50
@@ -28,6 +25,15 @@ MAX_PROBLEMS_SHOWN = 50
 
 def progress_bar() -> Progress:
     """The progress bar every long-running command shows (on stderr, so stdout stays data)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -42,6 +48,9 @@ def progress_bar() -> Progress:
 
 def open_store() -> Store:
     """The store named by the settings (``PARTNERMATCH_HOME`` / ``PARTNERMATCH_DATABASE_URL``)."""
+    from matcher.settings import get_settings
+    from matcher.store import Store
+
     return Store.from_settings(get_settings())
 
 

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 
 from matcher.cli.console import console, open_store, progress_bar
 
@@ -82,6 +81,8 @@ def recommend(
     max_team_size: int = typer.Option(3, min=1, max=5, help="The most partners in one team."),
 ) -> None:
     """Recommend partners (or, with --teams, teams) for a deal; prints the JSON answer."""
+    from pydantic import ValidationError
+
     from matcher import taxonomy
     from matcher.audit import record_recommendation, record_teams
     from matcher.engine.build import load_engine

@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import ValidationError
 
 from matcher.cli.console import console, open_store, print_problems, progress_bar
-from matcher.ingest import IngestError
-from matcher.ipp.config import MatrixConfig
-from matcher.ipp.registry import KINDS, ModelRegistry, RegistryError
-from matcher.schemas import Prospect, field_problems
-from matcher.settings import get_settings
+
+if TYPE_CHECKING:
+    from matcher.ipp.registry import ModelRegistry
+    from matcher.schemas import Prospect
 
 
 def _parse_weights(values: list[str]) -> dict[str, float]:
@@ -42,7 +40,9 @@ LOOKALIKE_MODES = ("model", "lexical", "none")
 
 def _prospect_scorer(weights: dict[str, float], looks_like: str) -> Any:
     """The prospect scorer; ``looks_like`` picks the embedding of the look-alike search."""
+    from matcher.ipp.config import MatrixConfig
     from matcher.recruiting.service import prospect_scorer_for
+    from matcher.settings import get_settings
 
     if looks_like not in LOOKALIKE_MODES:
         raise ValueError(f"--looks-like must be one of {', '.join(LOOKALIKE_MODES)}")
@@ -64,6 +64,9 @@ def _prospect_scorer(weights: dict[str, float], looks_like: str) -> Any:
 
 
 def _read_prospect(path: Path) -> Prospect:
+    from pydantic import ValidationError
+
+    from matcher.schemas import Prospect, field_problems
 
     try:
         raw = json.loads(path.read_text("utf-8"))
@@ -124,6 +127,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Score many prospects; bad rows are reported by line and column and left out."""
+        from matcher.ingest import IngestError
         from matcher.recruiting.screening import screen_file
 
         started = time.perf_counter()
@@ -157,9 +161,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
     def _registry(kind: str = "ipp") -> ModelRegistry:
+        from matcher.ipp.registry import ModelRegistry
+        from matcher.settings import get_settings
+
         return ModelRegistry(get_settings().resolved_models_dir, kind=kind)
 
     def _kind_of(version: str) -> str:
+        from matcher.ipp.registry import KINDS
+
         kind = version.split("-", 1)[0]
         if kind not in KINDS:
             console.print(
@@ -172,6 +181,9 @@ def register(app: typer.Typer) -> None:
     @models_app.command("list")
     def list_models() -> None:
         """Every registered version with its validation metrics; * marks the promoted one."""
+        from matcher.ipp.registry import ModelRegistry
+        from matcher.settings import get_settings
+
         registry = _registry()
         versions = registry.versions()
         if not versions:
@@ -207,6 +219,10 @@ def register(app: typer.Typer) -> None:
     @models_app.command("promote")
     def promote(version: str = typer.Argument(..., help="e.g. ipp-0003 or ranker-0002")) -> None:
         """Serve this version from now on (it must load and match the feature schema)."""
+        from matcher.ipp.config import MatrixConfig
+        from matcher.ipp.registry import RegistryError
+        from matcher.settings import get_settings
+
         kind = _kind_of(version)
         try:
             registry = _registry(kind)
@@ -223,6 +239,8 @@ def register(app: typer.Typer) -> None:
         kind: str = typer.Option("ipp", "--kind", help="ipp or ranker."),
     ) -> None:
         """Serve the previously promoted version of the IPP model (or the ranker) again."""
+        from matcher.ipp.registry import KINDS, RegistryError
+
         if kind not in KINDS:
             console.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}")
             raise typer.Exit(code=2)

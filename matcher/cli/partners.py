@@ -9,10 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 import typer
-from pydantic import ValidationError
 
 from matcher.cli.console import console, open_store
-from matcher.schemas import field_problems
 
 partners_app = typer.Typer(help="Change single partners in the store.", no_args_is_help=True)
 
@@ -46,6 +44,10 @@ def pause(
     """
     if clear == (until is not None):
         raise typer.BadParameter("give either --until DATE or --clear", param_hint="--until")
+    from pydantic import ValidationError
+
+    from matcher.schemas import field_problems
+
     store = open_store()
     try:
         partner = store.set_paused_until(partner_id, _until(until))
