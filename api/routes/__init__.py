@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.errors import problem_responses
 from api.routes import (
     feedback,
     models,
@@ -22,7 +23,9 @@ from api.routes import (
     widget,
 )
 
-v1_router = APIRouter(prefix="/v1")
+# Any /v1 request may be shed with a 503 and Retry-After when the worker is full
+# (api.middleware.LoadShedding), so every operation documents it.
+v1_router = APIRouter(prefix="/v1", responses=problem_responses(503))
 v1_router.include_router(recommendations.router)
 v1_router.include_router(widget.router)
 v1_router.include_router(prospects.router)
