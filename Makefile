@@ -88,6 +88,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.recommend_latency
 	$(BIN)/python -m bench.index_choice
 	$(BIN)/python -m bench.http_load
+	$(BIN)/python -m bench.write_latency --sizes 100000
+	$(BIN)/python -m bench.teams --size 100000 --deals 60
+	$(BIN)/python -m bench.cli_start
 	$(BIN)/python -m bench.report
 
 # A smoke run of the same benchmarks at small sizes. Results go to $(QUICK_RESULTS) and the
