@@ -308,10 +308,14 @@ def pair_differences(
 
 
 def register_ranker(
-    result: RankerResult, registry: ModelRegistry, promote: bool | None
+    result: RankerResult,
+    registry: ModelRegistry,
+    promote: bool | None,
+    store: Store | None = None,
 ) -> tuple[str, bool]:
     """Write a ranker version (model card included); promote it if told, or by default if it
-    beats the hand weights on validation. Returns the version and whether it was promoted."""
+    beats the hand weights on validation (with ``store``, logged for every serving process).
+    Returns the version and whether it was promoted."""
     version = registry.write(
         result.model,
         feature_names=result.feature_names,
@@ -322,7 +326,7 @@ def register_ranker(
     )
     should = result.metrics["validation"]["beats_hand_weights"] if promote is None else promote
     if should:
-        registry.promote(version)
+        registry.promote(version, store)
     return version, bool(should)
 
 

@@ -59,7 +59,7 @@ def train_and_register(
     )
     should_promote = result.metrics["validation"]["beats_matrix"] if promote is None else promote
     if should_promote:
-        registry.promote(version)
+        registry.promote(version, store)  # logged: every serving process reloads it
     return version, result, should_promote
 
 
@@ -93,7 +93,7 @@ def train_ranker_and_register(
         progress=progress,
     )
     registry = ModelRegistry(settings.resolved_models_dir, kind="ranker")
-    version, promoted = register_ranker(result, registry, promote)
+    version, promoted = register_ranker(result, registry, promote, store)
     return version, result, promoted
 
 

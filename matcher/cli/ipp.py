@@ -228,7 +228,7 @@ def register(app: typer.Typer) -> None:
             registry = _registry(kind)
             if kind == "ipp":
                 registry.load(version, MatrixConfig.load(get_settings().matrix_config))
-            registry.promote(version)
+            registry.promote(version, open_store())  # logged: running servers reload it
         except RegistryError as error:
             console.print(f"[red]error:[/red] {error}")
             raise typer.Exit(code=1) from None
@@ -245,7 +245,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}")
             raise typer.Exit(code=2)
         try:
-            version = _registry(kind).rollback()
+            version = _registry(kind).rollback(open_store())
         except RegistryError as error:
             console.print(f"[red]error:[/red] {error}")
             raise typer.Exit(code=1) from None

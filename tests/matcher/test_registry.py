@@ -28,6 +28,7 @@ from matcher.ipp.registry import (
 from matcher.ipp.trained import TrainedScorer
 from matcher.schemas import Deal, Partner
 from matcher.settings import Settings
+from matcher.store import Store
 
 
 class NotTrusted:
@@ -248,3 +249,25 @@ def test_serving_the_shipped_model_does_not_import_torch(tmp_path: Path) -> None
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
     ).stdout.split()
     assert shown[0].startswith("ipp-") and shown[1] == "False"
+
+
+def test_cli_promote_and_rollback_reach_the_change_log_serving_processes_follow(
+    store: Store, settings: Settings, fitted_model
+) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from matcher.cli import app
+
+    registry = ModelRegistry(settings.resolved_models_dir)
+    first, second = write(registry, fitted_model), write(registry, fitted_model)
+    before = store.change_version()
+    for command in (["models", "promote", first], ["models", "promote", second]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(app, ["models", "rollback"]).exit_code == 0
+    logged = [(change.kind, change.subject) for change in store.changes_since(before)]
+    assert logged == [
+        ("model.promoted", first),
+        ("model.promoted", second),
+        ("model.rolled_back", first),
+    ]
