@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from matcher.cli import audit, demo, engine, ipp, partners
-from matcher.cli.console import console, open_store, print_problems, progress_bar
+from matcher.cli.console import console, ingest_with_progress, open_store, print_problems
 from matcher.cli.errors import DEBUG_FLAG, OneLineErrors
 
 if TYPE_CHECKING:
@@ -55,25 +55,22 @@ app.add_typer(keys_app, name="keys")
 
 
 def _ingest_command(kind: Kind, path: Path, skip_invalid: bool, rejects: Path | None) -> None:
-    from matcher.ingest import IngestError, ingest
+    from matcher.ingest import IngestError
     from matcher.settings import get_settings
 
     store = open_store()
-    with progress_bar() as progress:
-        task = progress.add_task(f"ingest {kind}", total=None)
-        try:
-            report = ingest(
-                store,
-                kind,
-                path,
-                skip_invalid=skip_invalid,
-                rejects_path=rejects,
-                chunk_rows=get_settings().ingest_chunk_rows,
-                progress=lambda rows: progress.update(task, completed=rows),
-            )
-        except IngestError as error:
-            console.print(f"[red]error:[/red] {error}. Nothing was loaded.")
-            raise typer.Exit(code=2) from None
+    try:
+        report = ingest_with_progress(
+            store,
+            kind,
+            path,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects,
+            chunk_rows=get_settings().ingest_chunk_rows,
+        )
+    except IngestError as error:
+        console.print(f"[red]error:[/red] {error}. Nothing was loaded.")
+        raise typer.Exit(code=2) from None
     _print_report(report, skip_invalid)
     if not report.committed:
         raise typer.Exit(code=1)

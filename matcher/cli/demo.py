@@ -20,17 +20,14 @@ import hashlib
 import json
 import socket
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from matcher.cli.console import console, open_store, print_problems, progress_bar
+from matcher.cli.console import console, ingest_with_progress, open_store, print_problems
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
     from matcher.ingest import Kind
     from matcher.keys import ApiKey
     from matcher.settings import Settings
@@ -142,32 +139,20 @@ def why_load(store: Store, settings: Settings, sample_dir: Path) -> str | None:
     return None
 
 
-def _advance(progress: Progress, task: TaskID, rows: int) -> None:
-    progress.update(task, completed=rows)
-
-
 def load_sample(store: Store, settings: Settings, sample_dir: Path) -> SampleStamp:
     """Ingest the sample (all or nothing per file, an upsert by id) and write its stamp.
 
     Raises:
         DemoError: a sample file does not load (its problems are printed first).
     """
-    from matcher.ingest import IngestError, ingest
+    from matcher.ingest import IngestError
 
     files = sample_files(sample_dir)
     for kind, path in files:
-        with progress_bar() as progress:
-            task = progress.add_task(f"ingest {kind}", total=None)
-            try:
-                report = ingest(
-                    store,
-                    kind,
-                    path,
-                    chunk_rows=settings.ingest_chunk_rows,
-                    progress=partial(_advance, progress, task),
-                )
-            except IngestError as error:
-                raise DemoError(f"{path}: {error}; nothing was loaded") from None
+        try:
+            report = ingest_with_progress(store, kind, path, chunk_rows=settings.ingest_chunk_rows)
+        except IngestError as error:
+            raise DemoError(f"{path}: {error}; nothing was loaded") from None
         if not report.committed:
             print_problems(path.name, report.warnings, report.problems)
             raise DemoError(f"{path} has {report.rows_rejected} bad rows; nothing was loaded")

@@ -193,3 +193,14 @@ def test_a_second_demo_keeps_the_sample_the_index_and_the_keys(
     assert _updated_at(store) == loaded_at
     for line in exports:
         assert keys.verify_key(store, line.split("=", 1)[1]) is not None
+
+
+def test_the_ingest_progress_bar_knows_the_files_rows(tmp_path: Path) -> None:
+    from matcher.cli.console import expected_rows
+
+    partners = tmp_path / "partners.csv"
+    partners.write_text("partner_id,name\nP-1,A\n\nP-2,B\n")
+    jsonl = tmp_path / "outcomes.jsonl"
+    jsonl.write_text('{"a": 1}\n{"a": 2}\n{"a": 3}\n')
+    assert (expected_rows(partners), expected_rows(jsonl)) == (2, 3)
+    assert expected_rows(tmp_path / "missing.csv") is None
