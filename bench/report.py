@@ -373,6 +373,7 @@ def _http(record: Record) -> list[str]:
             _number(level.get("concurrency"), "d"),
             f"{_number(level.get('requests'), ',.0f')} × {_number(level.get('runs'), 'd')}",
             _number(level.get("errors"), ",.0f"),
+            _number(level.get("shed"), ",.0f"),
             _ms(level, "p50", "p99"),
             _number(level.get("req_per_s"), ".1f"),
             _number(level.get("server_cpu_ms_per_request"), ".1f", " ms"),
@@ -384,7 +385,8 @@ def _http(record: Record) -> list[str]:
         f"{_number(record.get('partners'), ',.0f')} partners "
         f"({record.get('vectors', 'vectors not recorded')}); {record.get('server', '')}."
     )
-    header = ["clients", "requests × runs", "errors", "p50 / p99", "req/s"]
+    header = ["clients", "requests × runs", "errors", "shed (503)", "answered p50 / p99"]
+    header += ["answered/s"]
     header += ["server CPU / request", "client CPU / request"]
     return [about, "", *_table(header, rows)]
 
