@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -153,3 +154,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(request, 500, "internal error; it has been logged")
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, error: DBAPIError) -> JSONResponse:
+        if not error.connection_invalidated:
+            return await _unexpected(request, error)
+        # reads were run again already (matcher.store.read_again_on_disconnect); a write is
+        # not, as whether its commit reached the server is unknown: the client decides
+        logger.warning("database connection lost on %s %s", request.method, request.url.path)
+        return problem_response(
+            request, 503, "the database connection was lost; retry", headers={"Retry-After": "1"}
+        )

@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from matcher.store import API_KEY_CREATED, API_KEY_REVOKED, Store, api_keys
+from matcher.store import (
+    API_KEY_CREATED,
+    API_KEY_REVOKED,
+    Store,
+    api_keys,
+    read_again_on_disconnect,
+)
 
 ROLES: tuple[str, ...] = ("admin", "seller", "recruiter", "widget")
 _PREFIX = "pm"
@@ -62,6 +68,7 @@ def create_key(store: Store, role: str, label: str | None = None) -> tuple[ApiKe
     return ApiKey(key_id, role, label, created_at, None), f"{_PREFIX}_{key_id}_{secret}"
 
 
+@read_again_on_disconnect
 def verify_key(store: Store, presented: str) -> ApiKey | None:
     """The active key matching ``presented``, or ``None`` (unknown, malformed or revoked)."""
     prefix, _, rest = presented.partition("_")
@@ -101,6 +108,7 @@ def rotate_demo_keys(store: Store) -> dict[str, str]:
     return {role: create_key(store, role, DEMO_LABEL)[1] for role in ROLES}
 
 
+@read_again_on_disconnect
 def list_keys(store: Store) -> list[ApiKey]:
     """Every key ever created, oldest first (revoked ones included, marked)."""
     with store.engine.connect() as connection:

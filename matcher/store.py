@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import json
+import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -57,6 +59,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from matcher import migrations, taxonomy
 from matcher.schemas import Outcome, Partner
@@ -67,6 +70,35 @@ if TYPE_CHECKING:  # imported where used: `partnermatch keys list` must not wait
     import pandas as pd
     from sqlalchemy.dialects import postgresql as postgresql_insert
     from sqlalchemy.dialects import sqlite as sqlite_insert
+
+log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def read_again_on_disconnect(read: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run a read once more when the database dropped its connection while the read ran.
+
+    Pre-ping replaces a connection that died while pooled; one that dies mid-query (a
+    failover, ``pg_terminate_backend``) fails the statement, and SQLAlchemy then discards the
+    pool's connections. A read is idempotent, so running it again on a fresh connection
+    answers the request instead of failing it. Writes are not retried here: the API answers
+    them 503 with ``Retry-After`` and the caller decides.
+    """
+
+    @functools.wraps(read)
+    def reading(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return read(*args, **kwargs)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            log.warning("database connection lost during %s; reading again", read.__name__)
+            return read(*args, **kwargs)
+
+    return reading
+
 
 metadata = MetaData()
 
@@ -341,7 +373,8 @@ class Store:
                 yield connection
                 _append_changes(connection, list(connection.info[_PENDING]))
             finally:
-                connection.info.pop(_PENDING, None)
+                if not connection.invalidated:  # a lost connection's info went with it
+                    connection.info.pop(_PENDING, None)
 
     @contextmanager
     def _connection(self, connection: Connection | None) -> Iterator[Connection]:
@@ -399,6 +432,7 @@ class Store:
                 self.record_change(PARTNER_UPSERTED, row["partner_id"], conn)
         return len(rows)
 
+    @read_again_on_disconnect
     def get_partner(self, partner_id: str) -> Partner | None:
         """The partner with this id, or ``None``."""
         with self.engine.connect() as conn:
@@ -438,6 +472,7 @@ class Store:
             self.record_change(PARTNER_DELETED, partner_id, conn)
         return True
 
+    @read_again_on_disconnect
     def count_partners(self) -> int:
         """How many partners are stored."""
         with self.engine.connect() as conn:
@@ -448,6 +483,7 @@ class Store:
         with self._connection(connection) as conn:
             return set(conn.execute(select(partners.c.partner_id)).scalars())
 
+    @read_again_on_disconnect
     def list_partners(
         self, filters: PartnerFilter | None = None, offset: int = 0, limit: int = 50
     ) -> PartnerPage:
@@ -519,11 +555,13 @@ class Store:
         else:
             _append_changes(connection, [(kind, subject)])
 
+    @read_again_on_disconnect
     def change_version(self) -> int:
         """The newest committed version (0 while the log is empty)."""
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.max(change_log.c.id))).scalar_one() or 0)
 
+    @read_again_on_disconnect
     def changes_since(self, version: int, limit: int = 10_000) -> list[Change]:
         """Up to ``limit`` changes after ``version``, oldest first."""
         with self.engine.connect() as conn:
@@ -535,6 +573,7 @@ class Store:
             ).all()
         return [Change(int(row.id), row.kind, row.subject, row.created_at) for row in rows]
 
+    @read_again_on_disconnect
     def partners_changed(self, after: int, upto: int) -> list[str]:
         """The ids of the partners upserted or deleted in versions ``after < v <= upto``."""
         if upto <= after:
@@ -566,6 +605,7 @@ class Store:
                 self.record_change(OUTCOMES_INGESTED, str(len(rows)), conn)
         return len(rows)
 
+    @read_again_on_disconnect
     def outcomes_frame(self) -> pd.DataFrame:
         """Every outcome as a DataFrame (training and scorecards), ordered by close date."""
         import pandas as pd
@@ -576,6 +616,7 @@ class Store:
             )
         return frame[_OUTCOME_COLUMNS]
 
+    @read_again_on_disconnect
     def count_outcomes(self) -> int:
         """How many outcomes are stored."""
         with self.engine.connect() as conn:
@@ -583,6 +624,7 @@ class Store:
 
     # -- embedding cache ---------------------------------------------------------------------
 
+    @read_again_on_disconnect
     def cached_vectors(self, model_id: str, content_hashes: list[str]) -> dict[str, np.ndarray]:
         """Vectors already computed by ``model_id`` for these content hashes."""
         import numpy as np
@@ -617,6 +659,7 @@ class Store:
 
     # -- matching engine: index fingerprint, candidate profiles, track record ----------------
 
+    @read_again_on_disconnect
     def partner_fingerprint(self) -> str:
         """A hash of every (row id, profile hash): changes whenever any partner changes.
 
@@ -630,6 +673,7 @@ class Store:
                 digest.update(f"{row_id}:{hash_};".encode())
         return digest.hexdigest()
 
+    @read_again_on_disconnect
     def get_partners_by_row(self, row_ids: Sequence[int]) -> dict[int, Partner]:
         """The stored profiles of these row ids (rows the store lacks are left out)."""
         found: dict[int, Partner] = {}
@@ -642,6 +686,7 @@ class Store:
                 found.update((int(row), Partner.from_stored(profile)) for row, profile in rows)
         return found
 
+    @read_again_on_disconnect
     def get_partner_row(self, partner_id: str) -> tuple[int, Partner] | None:
         """The store row id and profile of one partner, or ``None``."""
         with self.engine.connect() as conn:
@@ -650,6 +695,7 @@ class Store:
             ).one_or_none()
         return (int(row[0]), Partner.model_validate(row[1])) if row is not None else None
 
+    @read_again_on_disconnect
     def won_deals_by_industry(self) -> dict[tuple[str, str], int]:
         """Won outcomes per (partner_id, industry): the track record explanations cite."""
         with self.engine.connect() as conn:
@@ -662,6 +708,7 @@ class Store:
 
     # -- IPP model: feedback events as training rows, all partners ---------------------------
 
+    @read_again_on_disconnect
     def feedback_frame(self) -> pd.DataFrame:
         """Every feedback event (accepted/rejected recommendations, outcomes), oldest first."""
         import pandas as pd
@@ -679,6 +726,7 @@ class Store:
             for _, partner in batch
         }
 
+    @read_again_on_disconnect
     def served_recommendations(self) -> list[dict[str, Any]]:
         """Every logged recommendation (id, time, request, results), oldest first: what the
         learned ranker trains on with the feedback about it, and who was shown how often."""
@@ -699,6 +747,7 @@ class Store:
             for recommendation_id, created_at, request, results in rows
         ]
 
+    @read_again_on_disconnect
     def served_requests(self) -> dict[str, dict[str, Any]]:
         """The deal request of every logged recommendation, by ``recommendation_id``.
 
