@@ -9,10 +9,11 @@ it as CSV, delete it. Recruiters and admins; batches are shared by the recruitin
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -234,22 +235,24 @@ def delete_batch(batch_id: BatchIdPath, store: StoreDep, _key: RecruiterKey) -> 
     return Response(status_code=204)
 
 
-def _query(
-    q: str | None,
-    status: str | None,
-    band: str | None,
-    sort: str,
-    order: str,
-    offset: int,
-    limit: int,
-) -> BatchQuery:
-    return BatchQuery(q, status, band, sort, order == "desc", offset, limit)
-
-
 QueryText = Annotated[str | None, Query(max_length=200, description="name or id contains")]
 StatusFilter = Annotated[Status | None, Query(description="one status only")]
 BandFilter = Annotated[Band | None, Query(description="one band only")]
 Order = Annotated[Literal["asc", "desc"], Query()]
+
+
+def _batch_filters(
+    q: QueryText = None,
+    status: StatusFilter = None,
+    band: BandFilter = None,
+    sort: Sort = "overall",
+    order: Order = "desc",
+) -> BatchQuery:
+    """The search, filters and order the batch page and its CSV share."""
+    return BatchQuery(q, status, band, sort, order == "desc")
+
+
+BatchFilters = Annotated[BatchQuery, Depends(_batch_filters)]
 
 
 @router.get("/{batch_id}/prospects", response_model=BatchProspectPage)
@@ -257,18 +260,14 @@ def batch_prospects(
     batch_id: BatchIdPath,
     store: StoreDep,
     _key: RecruiterKey,
-    q: QueryText = None,
-    status: StatusFilter = None,
-    band: BandFilter = None,
-    sort: Sort = "overall",
-    order: Order = "desc",
+    filters: BatchFilters,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> dict[str, Any]:
     """One page of the batch's prospects: searched by name or id, filtered by status and
     band, ordered by a column (ties in file order)."""
     _batch_or_404(store, batch_id)
-    query = _query(q, status, band, sort, order, offset, limit)
+    query = replace(filters, offset=offset, limit=limit)
     found, total = batches.batch_page(store, batch_id, query)
     return {"prospects": found, "total": total, "offset": offset, "limit": limit}
 
@@ -279,23 +278,15 @@ def batch_prospects(
     responses={200: {"content": {"text/csv": {}}, "description": "The scored CSV"}},
 )
 def batch_csv(
-    batch_id: BatchIdPath,
-    store: StoreDep,
-    _key: RecruiterKey,
-    q: QueryText = None,
-    status: StatusFilter = None,
-    band: BandFilter = None,
-    sort: Sort = "overall",
-    order: Order = "desc",
+    batch_id: BatchIdPath, store: StoreDep, _key: RecruiterKey, filters: BatchFilters
 ) -> Response:
     """The batch's prospects (those the filters keep, in that order) as the screening CSV
     of DESIGN.md 3.5 plus each prospect's `status` and `note`."""
     batch = _batch_or_404(store, batch_id)
-    query = _query(q, status, band, sort, order, 0, 1)
     buffer = io.StringIO()
     writer = SafeDictWriter(buffer, fieldnames=[*SCREEN_COLUMNS, "status", "note"])
     writer.writeheader()
-    for prospect in batches.batch_prospects(store, batch_id, query):
+    for prospect in batches.batch_prospects(store, batch_id, filters):
         writer.writerow(batches.csv_row(prospect))
     stem = Path(batch["name"]).stem if batch["name"].endswith((".csv", ".jsonl")) else batch["name"]
     filename = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in stem)
