@@ -128,6 +128,9 @@ class MatchingService:
                 engine = None
             else:
                 engine = self._saved_engine(version)
+            # the embedding model loads on first use (USE: ~2 s reading its weights); load it
+            # before reporting ready, not in the first requests after /readyz said 200
+            self.embedder.embed(["partner"])
             with self._lock.writing():
                 self._engine = engine
                 self._version = version

@@ -71,3 +71,31 @@ def test_a_request_is_answered_while_a_partner_write_is_being_embedded(
         writer.join(timeout=30)
     found = service.recommend(Deal(description="SAP rollouts"))["results"]
     assert "P-3" in [result["partner_id"] for result in found]
+
+
+class LoadCountingEmbedder(FakeEmbedder):
+    """The fake embedder, noting whether the service had reported ready at each call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.service: MatchingService | None = None
+        self.ready_at_calls: list[bool] = []
+
+    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        assert self.service is not None
+        self.ready_at_calls.append(self.service.ready)
+        return super().embed(texts, progress)
+
+
+def test_the_embedding_model_is_used_once_before_the_service_says_ready(
+    store: Store, settings: Settings
+) -> None:
+    # the USE model reads its weights on first use (~2 s): a server whose index was loaded
+    # from disk said ready and then stalled its first requests while the model loaded
+    store.upsert_partners([_partner("P-1", "ERP migration")])
+    MatchingService(store, settings, FakeEmbedder(), NeutralScorer).start()  # saves an index
+    embedder = LoadCountingEmbedder()
+    service = embedder.service = MatchingService(store, settings, embedder, NeutralScorer)
+    service.start()
+    assert service.ready
+    assert embedder.ready_at_calls[:1] == [False]
