@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import gc
+
 from fastapi.testclient import TestClient
 
+from api.app import SERVING_GC_THRESHOLDS, create_app
+from matcher.embedding.base import FakeEmbedder
+from matcher.ipp.matrix import MatrixScorer
 from matcher.settings import Settings
 
 
@@ -52,3 +57,20 @@ def test_readyz_is_503_naming_the_index_and_model_until_an_engine_is_loaded(
     ready = sample_api.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"store": True, "index": True, "model": True}
+
+
+def test_a_serving_app_collects_garbage_in_larger_steps_and_restores_the_default_after(
+    settings: Settings,
+) -> None:
+    # issue 12: full collections every few hundred ms held /healthz 150-200 ms during a screening
+    before = gc.get_threshold()  # another test's app may be serving already
+    gc.set_threshold(1234, 5, 6)
+    try:
+        app = create_app(
+            settings, embedder=FakeEmbedder(), scorer_factory=MatrixScorer, load_in_background=False
+        )
+        with TestClient(app):
+            assert gc.get_threshold() == SERVING_GC_THRESHOLDS
+        assert gc.get_threshold() == (1234, 5, 6)
+    finally:
+        gc.set_threshold(*before)
