@@ -2,7 +2,9 @@
 
 One daemon thread per serving process polls the delivery table, so the request that caused
 an event only ever inserts a row; a receiver that is down gets the missed events when it is
-back, until ``max_attempts`` is spent.
+back, until ``max_attempts`` is spent. Every worker and replica runs a sender: each claims a
+delivery before sending it (:meth:`WebhookWorker.claim`), so one event is sent once, not once
+per process.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class WebhookWorker:
         self.retry_base_s = retry_base_s
         self.max_attempts = max_attempts
         self.poll_s = poll_s
+        # a claimed delivery is another process's again after this (its sender died mid-send)
+        self.lease_s = 2 * timeout_s + 5
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=False)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="partnermatch-webhooks", daemon=True)
@@ -78,9 +82,29 @@ class WebhookWorker:
                 .order_by(deliveries.c.id)
                 .limit(100)
             ).all()
-        for row in due:
+        claimed = [row for row in due if self.claim(row.id, now)]
+        for row in claimed:
             self._attempt(row.id, row.url, row.secret, row.event_id, row.payload, row.attempts)
-        return len(due)
+        return len(claimed)
+
+    def claim(self, row_id: int, now: datetime) -> bool:
+        """Take a due delivery for this process: its next attempt moves a lease ahead, so the
+        other processes polling the table skip it; ``False`` if another one took it first.
+
+        The update's condition is re-checked under the row's write lock, so of two senders
+        that read the same due row only one changes it.
+        """
+        with self.store.transaction() as connection:
+            taken = connection.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == row_id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.next_attempt_at <= now,
+                )
+                .values(next_attempt_at=now + timedelta(seconds=self.lease_s))
+            )
+        return taken.rowcount == 1
 
     def _attempt(
         self, row_id: int, url: str, secret: str, event_id: str, payload: object, attempts: int
