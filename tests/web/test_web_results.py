@@ -4,6 +4,7 @@ coming back from a profile to the same results, and an error replacing stale res
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -109,6 +110,11 @@ def test_partners_at_capacity_are_shown_on_request_and_badged(page, web_stack) -
     expect(page.locator("li.card.at-capacity")).to_have_count(0)
 
 
+def js_round(value: float) -> str:
+    """``Math.round`` as the page uses it (halves up; Python's ``round`` halves to even)."""
+    return str(math.floor(value + 0.5))
+
+
 def test_two_or_three_partners_compare_side_by_side(page, web_stack, shoot) -> None:
     open_console(page, web_stack)
     answer = search(page)
@@ -127,7 +133,7 @@ def test_two_or_three_partners_compare_side_by_side(page, web_stack, shoot) -> N
         expect(table.locator("thead")).to_contain_text(result["name"])
     capacity = table.locator("tr", has=page.locator("th", has_text=re.compile("^Capacity$")))
     expect(capacity.first.locator("td")).to_have_text(
-        [str(round(r["four_cs"]["capacity"])) for r in answer["results"][:3]]
+        [js_round(r["four_cs"]["capacity"]) for r in answer["results"][:3]]
     )
     expect(table.locator("tr", has_text="Why").locator("td").first).to_have_text(
         answer["results"][0]["reason"]
