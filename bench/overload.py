@@ -4,9 +4,11 @@ Serves a prepared home with the real `partnermatch serve` (one uvicorn worker, t
 ``max_in_flight``) and measures: (1) `/healthz` latency while large requests (a 5,000-row
 screening, a deal excluding 1,000 ids) are in flight; (2) 64 concurrent clients on
 `POST /v1/recommendations`: p99 of the answered (200) requests, how many were shed (503) and
-how fast a 503 came back. The client shares the 2-core machine with the server.
+how fast a 503 came back; with ``--polite``, (3) the same clients waiting each 503's
+``Retry-After`` before their next request. The client shares the 2-core machine with the
+server.
 
-    python -m bench.overload --partners 10000     # the prepared 10k home of bench.http_load
+    python -m bench.overload --partners 10000 --polite  # the prepared 10k home of bench.http_load
 
 Results: bench/results/overload.json.
 """
@@ -71,9 +73,17 @@ async def _healthz_under_big_requests(
 
 
 async def _many_clients(
-    base_url: str, seller: str, deals: list[dict[str, object]], requests: int, concurrency: int
+    base_url: str,
+    seller: str,
+    deals: list[dict[str, object]],
+    requests: int,
+    concurrency: int,
+    polite: bool = False,
 ) -> dict[str, object]:
-    """``requests`` recommendations from ``concurrency`` clients: answered vs shed latencies."""
+    """``requests`` recommendations from ``concurrency`` clients: answered vs shed latencies.
+
+    ``polite`` clients wait the ``Retry-After`` of a 503 before their next request, as a
+    client library with back-off does; the others send it at once."""
     answered: list[float] = []
     shed: list[float] = []
     other = 0
@@ -94,6 +104,8 @@ async def _many_clients(
                     answered.append(elapsed)
                 elif response.status_code == 503:
                     shed.append(elapsed)
+                    if polite:
+                        await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
                 else:
                     other += 1
 
@@ -101,6 +113,7 @@ async def _many_clients(
     return {
         "concurrency": concurrency,
         "requests": requests,
+        "clients_wait_retry_after": polite,
         "answered": percentiles(answered, (50, 99), digits=1) if answered else None,
         "shed_503": percentiles(shed, (50, 99), digits=1) if shed else {"count": 0},
         "other_statuses": other,
@@ -115,6 +128,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=640)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--out", type=Path, default=results_path("overload.json", False))
+    parser.add_argument(
+        "--polite",
+        action="store_true",
+        help="also run the 64 clients waiting each 503's Retry-After before their next request",
+    )
     args = parser.parse_args(argv)
 
     home, judged = prepare_home(args.partners, args.work, args.real_vectors)
@@ -131,6 +149,12 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(health), file=sys.stderr)
         load = asyncio.run(_many_clients(base_url, seller, deals, args.requests, args.concurrency))
         print(json.dumps(load), file=sys.stderr)
+        polite = None
+        if args.polite:
+            polite = asyncio.run(
+                _many_clients(base_url, seller, deals, args.requests, args.concurrency, True)
+            )
+            print(json.dumps(polite), file=sys.stderr)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -140,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         "partners": args.partners,
         "healthz_while_big_requests": health,
         "many_clients": load,
+        **({"many_polite_clients": polite} if polite is not None else {}),
         "targets": "healthz < 100 ms during any single request; 64 clients: p99 answered <= 1 s",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
