@@ -163,15 +163,22 @@ def median_level(samples: list[dict[str, float]]) -> dict[str, object]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Prepare (or reuse) the home, serve it, measure each concurrency level."""
-    argv = sys.argv[1:] if argv is None else argv
+def load_options(argv: list[str], description: str) -> tuple[argparse.ArgumentParser, bool]:
+    """The options the HTTP load benchmarks share, and whether ``--quick`` lowers their
+    defaults (10k partners, 100 requests) for a smoke run."""
     quick = "--quick" in argv
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="10k partners, fewer requests")
     parser.add_argument("--partners", type=int, default=10_000 if quick else 100_000)
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
     parser.add_argument("--requests", type=int, default=100 if quick else 300)
+    return parser, quick
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Prepare (or reuse) the home, serve it, measure each concurrency level."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser, quick = load_options(argv, __doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1 if quick else 3)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument(

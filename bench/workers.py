@@ -18,7 +18,6 @@ Results: bench/results/workers.json (with --quick: var/bench/quick-results/worke
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import json
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.http_load import _drive, _free_port, _wait_ready
+from bench.http_load import _drive, _free_port, _wait_ready, load_options
 from bench.recommend_latency import prepare_home
 from bench.results import percentiles, provenance, results_path
 from bench.traffic import seller_deals
@@ -124,12 +123,7 @@ def propagation(home: Path, admin: str, writes: int) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    quick = "--quick" in argv
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10k partners, fewer requests")
-    parser.add_argument("--partners", type=int, default=10_000 if quick else 100_000)
-    parser.add_argument("--work", type=Path, default=Path("var/bench"))
-    parser.add_argument("--requests", type=int, default=100 if quick else 300)
+    parser, quick = load_options(argv, __doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--writes", type=int, default=10 if quick else 30)
