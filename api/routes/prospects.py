@@ -64,14 +64,13 @@ def score_prospect(
     return recruiting.score(prospect, weights)
 
 
-@router.post(
-    "/screen",
-    response_model=ScreenResult,
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
-    openapi_extra={
+def prospect_rows_body(description: str) -> dict[str, Any]:
+    """The OpenAPI request body of the routes reading :func:`read_prospect_rows` (a JSON
+    list or a multipart file), with its limits."""
+    limits = f"; at most {MAX_SCREEN_ROWS:,} rows, {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+    return {
         "requestBody": {
-            "description": f"A JSON list of prospects (DESIGN.md 3.1 rows), or a multipart upload "
-            f"of a CSV/JSONL file in the field `file`; at most {MAX_SCREEN_ROWS:,} rows, 10 MB.",
+            "description": description + limits,
             "content": {
                 "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
                 "multipart/form-data": {
@@ -83,7 +82,17 @@ def score_prospect(
                 },
             },
         }
-    },
+    }
+
+
+@router.post(
+    "/screen",
+    response_model=ScreenResult,
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+    openapi_extra=prospect_rows_body(
+        "A JSON list of prospects (DESIGN.md 3.1 rows), or a multipart upload of a CSV/JSONL "
+        "file in the field `file`"
+    ),
 )
 async def screen_prospects(
     request: Request,

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import RecruiterKey, RecruitingDep, SettingsDep, StoreDep
 from api.errors import Problem, problem_responses
 from api.responses import ScreenedProspect
-from api.routes.prospects import MAX_UPLOAD_BYTES, Weight, _weights, read_prospect_rows
+from api.routes.prospects import Weight, _weights, prospect_rows_body, read_prospect_rows
 from matcher.ingest import IngestReport
-from matcher.recruiting import MAX_SCREEN_ROWS, SCREEN_COLUMNS, BatchQuery, batches
+from matcher.recruiting import SCREEN_COLUMNS, BatchQuery, batches
 from matcher.recruiting.batches import BATCH_SORTS
 from matcher.recruiting.tables import MAX_NOTE_CHARS, PROSPECT_STATUSES
 from matcher.spreadsheet import SafeDictWriter
@@ -157,23 +157,10 @@ def _batch_or_404(store: Any, batch_id: str) -> dict[str, Any]:
     "",
     status_code=201,
     response_model=Batch,
-    openapi_extra={
-        "requestBody": {
-            "description": f"As for `POST /v1/prospects/screen`: a JSON list of prospects or a "
-            f"multipart upload of a CSV/JSONL file in the field `file`; at most "
-            f"{MAX_SCREEN_ROWS:,} rows, {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
-            "content": {
-                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra=prospect_rows_body(
+        "As for `POST /v1/prospects/screen`: a JSON list of prospects or a multipart upload of "
+        "a CSV/JSONL file in the field `file`"
+    ),
 )
 async def create_batch(
     request: Request,
