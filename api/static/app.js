@@ -178,6 +178,21 @@ export function partnerLink(partnerId, text, attrs = {}) {
   return el("a", { href: `/partners/${encodeURIComponent(partnerId)}`, ...attrs }, text);
 }
 
+/** A scrollable table: column headers, then the body rows (an optional caption first). */
+export function dataTable(attrs, headers, rows, caption = null) {
+  return el(
+    "div",
+    { class: "table-wrap" },
+    el(
+      "table",
+      attrs,
+      caption,
+      el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows),
+    ),
+  );
+}
+
 /** "12 Mar 2026" for an ISO date or timestamp (the browser's locale, UTC day). */
 export function formatDate(iso) {
   if (!iso) return "—";

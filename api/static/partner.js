@@ -7,6 +7,7 @@ import {
   bandLegend,
   bindKeyField,
   compactNumber,
+  dataTable,
   el,
   formatDate,
   fourCsBars,
@@ -181,18 +182,7 @@ function renderCertifications(certifications) {
         el("td", {}, status),
       );
     });
-  target.replaceChildren(
-    el(
-      "div",
-      { class: "table-wrap" },
-      el(
-        "table",
-        { id: "certifications-table" },
-        el("thead", {}, el("tr", {}, ["Certification", "Certified staff", "Expires", "Status"].map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, rows),
-      ),
-    ),
-  );
+  target.replaceChildren(dataTable({ id: "certifications-table" }, ["Certification", "Certified staff", "Expires", "Status"], rows));
 }
 
 // -- 4 Cs ------------------------------------------------------------------------------------
@@ -382,32 +372,23 @@ function scorecardTable() {
     "details",
     { class: "scorecard-table" },
     el("summary", {}, "The figures as a table"),
-    el(
-      "div",
-      { class: "table-wrap" },
-      el(
-        "table",
-        { id: "scorecard-table" },
-        el("thead", {}, el("tr", {}, header.map((h) => el("th", { scope: "col" }, h)))),
+    dataTable(
+      { id: "scorecard-table" },
+      header,
+      quarters.map((q) =>
         el(
-          "tbody",
+          "tr",
           {},
-          quarters.map((q) =>
-            el(
-              "tr",
-              {},
-              el("th", { scope: "row" }, q.quarter),
-              el("td", { class: "num" }, q.deals),
-              el("td", { class: "num" }, q.wins),
-              el("td", { class: "num" }, percent(q.win_rate)),
-              el("td", { class: "num" }, percent(q.win_rate_shrunk)),
-              el("td", { class: "num" }, money(q.pipeline_sourced)),
-              el("td", { class: "num" }, money(q.pipeline_influenced)),
-              el("td", { class: "num" }, money(q.revenue_closed)),
-              el("td", { class: "num" }, q.csat === null ? "—" : Math.round(q.csat)),
-              el("td", {}, el("span", { class: `status status-${q.status}` }, q.status)),
-            ),
-          ),
+          el("th", { scope: "row" }, q.quarter),
+          el("td", { class: "num" }, q.deals),
+          el("td", { class: "num" }, q.wins),
+          el("td", { class: "num" }, percent(q.win_rate)),
+          el("td", { class: "num" }, percent(q.win_rate_shrunk)),
+          el("td", { class: "num" }, money(q.pipeline_sourced)),
+          el("td", { class: "num" }, money(q.pipeline_influenced)),
+          el("td", { class: "num" }, money(q.revenue_closed)),
+          el("td", { class: "num" }, q.csat === null ? "—" : Math.round(q.csat)),
+          el("td", {}, el("span", { class: `status status-${q.status}` }, q.status)),
         ),
       ),
     ),
@@ -437,36 +418,27 @@ async function loadActivity(key) {
     `; deal outcomes reported: ${totals.won} won, ${totals.lost} lost.`,
   );
   const recommendations = activity.recommendations.length
-    ? el(
-        "div",
-        { class: "table-wrap" },
-        el(
-          "table",
-          { id: "recent-recommendations" },
-          el("caption", { class: "muted" }, "Recommendations that ranked this partner (yours; an admin sees everyone's)"),
-          el("thead", {}, el("tr", {}, ["When", "Deal", "Rank", "Match score", "Feedback"].map((h) => el("th", { scope: "col" }, h)))),
+    ? dataTable(
+        { id: "recent-recommendations" },
+        ["When", "Deal", "Rank", "Match score", "Feedback"],
+        activity.recommendations.map((r) =>
           el(
-            "tbody",
-            {},
-            activity.recommendations.map((r) =>
-              el(
-                "tr",
-                { dataset: { recommendationId: r.recommendation_id } },
-                el("td", {}, formatDate(r.created_at)),
-                el("td", {}, dealText(r.request)),
-                el("td", { class: "num" }, r.rank === null ? "—" : `#${r.rank} of ${r.results}`),
-                el("td", { class: "num" }, r.score === null ? "—" : r.score.toFixed(2)),
-                el(
-                  "td",
-                  {},
-                  r.feedback.length
-                    ? r.feedback.map((f) => el("span", { class: `chip feedback-${f.kind}` }, feedbackText(f)))
-                    : el("span", { class: "muted" }, "none"),
-                ),
-              ),
+            "tr",
+            { dataset: { recommendationId: r.recommendation_id } },
+            el("td", {}, formatDate(r.created_at)),
+            el("td", {}, dealText(r.request)),
+            el("td", { class: "num" }, r.rank === null ? "—" : `#${r.rank} of ${r.results}`),
+            el("td", { class: "num" }, r.score === null ? "—" : r.score.toFixed(2)),
+            el(
+              "td",
+              {},
+              r.feedback.length
+                ? r.feedback.map((f) => el("span", { class: `chip feedback-${f.kind}` }, feedbackText(f)))
+                : el("span", { class: "muted" }, "none"),
             ),
           ),
         ),
+        el("caption", { class: "muted" }, "Recommendations that ranked this partner (yours; an admin sees everyone's)"),
       )
     : el("p", { class: "muted", id: "no-recommendations" }, "No recommendation of yours has ranked this partner yet.");
   const events = activity.feedback.length

@@ -1,7 +1,7 @@
 // Recruiter page: a prospects file → POST /v1/screening-batches (a saved batch) → the batch a
 // page at a time (search, band, status, sort), a status per prospect that survives a reload,
 // re-weighting (PUT .../weights), the histogram of the whole batch and the scored CSV.
-import { ApiError, api, bindKeyField, el, formatDate, humanise, loadOptions, say } from "./app.js";
+import { ApiError, api, bindKeyField, dataTable, el, formatDate, humanise, loadOptions, say } from "./app.js";
 
 const WEIGHTS = ["capacity", "capability", "commitment", "customer_fit"];
 const BAND_COLOURS = { strong_fit: "#1e7b4a", possible_fit: "#d99a2b", weak_fit: "#c0504a" };
@@ -56,33 +56,24 @@ async function loadBatches() {
     return;
   }
   target.replaceChildren(
-    el(
-      "div",
-      { class: "table-wrap" },
-      el(
-        "table",
-        { id: "batches-table" },
-        el("thead", {}, el("tr", {}, ["Batch", "Screened", "Prospects", "Pipeline", ""].map((h) => el("th", { scope: "col" }, h)))),
+    dataTable(
+      { id: "batches-table" },
+      ["Batch", "Screened", "Prospects", "Pipeline", ""],
+      listing.batches.map((b) =>
         el(
-          "tbody",
-          {},
-          listing.batches.map((b) =>
+          "tr",
+          { dataset: { batchId: b.batch_id }, class: batch?.batch_id === b.batch_id ? "current" : null },
+          el("th", { scope: "row" }, b.name),
+          el("td", {}, formatDate(b.created_at)),
+          el("td", { class: "num" }, b.rows_scored),
+          el("td", {}, STATUSES.map((s) => `${humanise(s)} ${b.status_counts[s]}`).join(" · ")),
+          el(
+            "td",
+            {},
             el(
-              "tr",
-              { dataset: { batchId: b.batch_id }, class: batch?.batch_id === b.batch_id ? "current" : null },
-              el("th", { scope: "row" }, b.name),
-              el("td", {}, formatDate(b.created_at)),
-              el("td", { class: "num" }, b.rows_scored),
-              el("td", {}, STATUSES.map((s) => `${humanise(s)} ${b.status_counts[s]}`).join(" · ")),
-              el(
-                "td",
-                {},
-                el(
-                  "button",
-                  { type: "button", class: "secondary", "aria-label": `Open ${b.name}`, onclick: () => openBatch(b.batch_id, true) },
-                  "Open",
-                ),
-              ),
+              "button",
+              { type: "button", class: "secondary", "aria-label": `Open ${b.name}`, onclick: () => openBatch(b.batch_id, true) },
+              "Open",
             ),
           ),
         ),
