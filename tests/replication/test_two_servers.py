@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 
 from tests.pg_cluster import Cluster
 from tests.replication.servers import Deployment, Server
@@ -41,15 +39,6 @@ ITS_DEAL = {
     "description": "Zeppelin envelope inspection and airship hangar maintenance",
     "top_k": 10,
 }
-
-
-@pytest.fixture
-def deployment(tmp_path: Path, postgres_cluster: Cluster) -> Iterator[Deployment]:
-    deployment = Deployment.prepare(tmp_path, postgres_cluster)
-    try:
-        yield deployment
-    finally:
-        deployment.stop()
 
 
 class Load:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from api.limits import TokenBucket
-from tests.pg_cluster import Cluster
 from tests.replication.servers import Deployment, resident_mb
 from tests.replication.test_two_servers import (
     ITS_DEAL,
@@ -19,15 +16,6 @@ from tests.replication.test_two_servers import (
     returned,
     version,
 )
-
-
-@pytest.fixture
-def deployment(tmp_path: Path, postgres_cluster: Cluster) -> Iterator[Deployment]:
-    deployment = Deployment.prepare(tmp_path, postgres_cluster)
-    try:
-        yield deployment
-    finally:
-        deployment.stop()
 
 
 def test_two_workers_each_serve_a_write_made_through_either(deployment: Deployment) -> None:
