@@ -62,6 +62,7 @@ from matcher.engine import (
     Recommender,
     assemble_engine,
     build_engine,
+    engine_state,
     index_dir,
     load_engine,
     read_manifest,
@@ -133,7 +134,8 @@ def _engine_with_replicated_vectors(
         embedder.model_id, np.array(row_ids, dtype=np.int64), vectors, settings.index_exact_max
     )
     rows = (row for batch in store.iter_partner_rows() for row in batch)
-    return assemble_engine(store, embedder, default_scorer(settings), settings, rows, index)
+    state = engine_state(rows)
+    return assemble_engine(store, embedder, default_scorer(settings), settings, state, index)
 
 
 def _simulated_store(

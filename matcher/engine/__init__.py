@@ -8,7 +8,13 @@ Example::
     answer = engine.recommend(deal)
 """
 
-from matcher.engine.build import assemble_engine, build_engine, index_dir, load_engine
+from matcher.engine.build import (
+    assemble_engine,
+    build_engine,
+    engine_state,
+    index_dir,
+    load_engine,
+)
 from matcher.engine.filters import FilterResult, PartnerColumns
 from matcher.engine.index import (
     IndexLoadError,
@@ -39,6 +45,7 @@ __all__ = [
     "assemble_engine",
     "bitmap_selector",
     "build_engine",
+    "engine_state",
     "index_dir",
     "load_engine",
     "packed_selector",

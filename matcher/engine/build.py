@@ -18,6 +18,7 @@ from matcher.engine.lexical import LexicalIndex, lexical_text
 from matcher.engine.profiles import ProfileCache
 from matcher.engine.ranker import load_ranker
 from matcher.engine.recommender import RANKER_FEATURES, Recommender, interned
+from matcher.engine.snapshot import EngineState, load_snapshot
 from matcher.ipp.base import IppScorer
 from matcher.schemas import Partner
 from matcher.settings import Settings
@@ -35,19 +36,10 @@ def _stored_rows(store: Store) -> Iterator[tuple[int, Partner]]:
     return (row for batch in store.iter_partner_rows() for row in batch)
 
 
-def assemble_engine(
-    store: Store,
-    embedder: Embedder,
-    scorer: IppScorer,
-    settings: Settings,
-    rows: Iterable[tuple[int, Partner]],
-    index: PartnerIndex,
-) -> Recommender:
-    """The engine around an already built ``index`` of ``rows`` (their in-memory state).
-
-    ``rows`` are read once, as a stream: only the columns ranking needs are kept, not the
-    profiles (at a million partners those would not fit the memory budget).
-    """
+def engine_state(rows: Iterable[tuple[int, Partner]]) -> EngineState:
+    """The engine's per-partner state (filter columns, BM25, specialisms) of ``rows``, read
+    once, as a stream: only what ranking needs is kept, not the profiles (at a million
+    partners those would not fit the memory budget)."""
     texts: dict[int, str] = {}
     specialisms: dict[int, tuple[str, ...]] = {}
 
@@ -60,6 +52,19 @@ def assemble_engine(
     with _collector_paused():
         columns = PartnerColumns.from_rows(kept(rows))
         lexical = LexicalIndex.from_texts(texts)
+    return EngineState(columns=columns, lexical=lexical, specialisms=specialisms)
+
+
+def assemble_engine(
+    store: Store,
+    embedder: Embedder,
+    scorer: IppScorer,
+    settings: Settings,
+    state: EngineState,
+    index: PartnerIndex,
+) -> Recommender:
+    """The engine around an already built ``index`` and the per-partner ``state`` of the same
+    rows (:func:`engine_state`, or a snapshot's)."""
     outcomes_loaded = store.count_outcomes() > 0
     ranker = load_ranker(settings, RANKER_FEATURES)
     served = store.served_recommendations()  # read once: the evidence and the exposure ledger
@@ -68,10 +73,10 @@ def assemble_engine(
         embedder=embedder,
         scorer=scorer,
         index=index,
-        columns=columns,
-        lexical=lexical,
+        columns=state.columns,
+        lexical=state.lexical,
         profiles=ProfileCache(store),
-        specialisms=specialisms,
+        specialisms=state.specialisms,
         specialism_vectors={},
         industry_wins=store.won_deals_by_industry() if outcomes_loaded else None,
         candidates=settings.recommend_candidates,
@@ -80,7 +85,7 @@ def assemble_engine(
         exposure=ExposureLedger(served_ranks(served)),
         tie_tolerance=settings.exposure_tolerance,
     )
-    engine._remember_specialisms(tag for listed in specialisms.values() for tag in listed)
+    engine._remember_specialisms(tag for listed in state.specialisms.values() for tag in listed)
     # the engine's millions of long-lived objects are left out of later cyclic collections,
     # which would otherwise scan them all, mid-request, every time the oldest generation runs
     # (collected once first, so no garbage is frozen with them)
@@ -88,6 +93,18 @@ def assemble_engine(
     gc.freeze()
     return_freed_memory()
     return engine
+
+
+def saved_engine(
+    store: Store, embedder: Embedder, scorer: IppScorer, settings: Settings, index: PartnerIndex
+) -> Recommender:
+    """The engine around a loaded ``index``: its per-partner state from the snapshot saved with
+    it when there is a usable one (the state when the index was saved), else read from the
+    store's rows now."""
+    state = load_snapshot(index_dir(settings), index.index_version)
+    if state is None:
+        state = engine_state(_stored_rows(store))
+    return assemble_engine(store, embedder, scorer, settings, state, index)
 
 
 @contextlib.contextmanager
@@ -138,7 +155,7 @@ def build_engine(
         embedder.model_id, row_ids, vectors, exact_max=settings.index_exact_max, dim=embedder.dim
     )
     index.change_version = change_version
-    engine = assemble_engine(store, embedder, scorer, settings, rows, index)
+    engine = assemble_engine(store, embedder, scorer, settings, engine_state(rows), index)
     if save:
         engine.save(index_dir(settings), fingerprint)
         if announce:
@@ -168,4 +185,4 @@ def load_engine(
             raise
         log.warning("index stale against the store; rebuilding from the vector cache")
         return build_engine(store, embedder, scorer, settings)
-    return assemble_engine(store, embedder, scorer, settings, _stored_rows(store), index)
+    return saved_engine(store, embedder, scorer, settings, index)

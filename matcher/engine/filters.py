@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -163,6 +164,68 @@ class PartnerColumns:
         columns.full = columns._packed(full)
         for key, members_of in members.items():
             columns._bitmaps[key] = columns._packed(members_of)
+        return columns
+
+    def parts(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The columns as flat arrays and a JSON-able rest, for an engine snapshot (read back
+        by :meth:`from_parts`); one matrix holds every facet value's bitmap."""
+        keys = list(self._bitmaps)
+        lapses = [
+            (day, row, key) for row, held in self._lapses.items() for key, day in held.items()
+        ]
+        expiry_keys = sorted({key for _, _, key in lapses})
+        slot = {key: i for i, key in enumerate(expiry_keys)}
+        arrays: dict[str, np.ndarray] = {
+            "alive": self.alive,
+            "full": self.full,
+            "headroom": self.headroom,
+            "paused_day": self.paused_day,
+            "bitmaps": np.stack([self._bitmaps[key] for key in keys])
+            if keys
+            else np.zeros((0, self._bytes), dtype=np.uint8),
+            "partner_rows": np.fromiter(
+                self.partner_of, dtype=np.int64, count=len(self.partner_of)
+            ),
+            "lapse_day": np.array([day for day, _, _ in lapses], dtype=np.int64),
+            "lapse_row": np.array([row for _, row, _ in lapses], dtype=np.int64),
+            "lapse_key": np.array([slot[key] for _, _, key in lapses], dtype=np.int64),
+        }
+        rest: dict[str, Any] = {
+            "keys": [list(key) for key in keys],
+            "partner_ids": list(self.partner_of.values()),
+            "certification_names": self.certification_names,
+            "expiry_keys": expiry_keys,
+        }
+        return arrays, rest
+
+    @classmethod
+    def from_parts(
+        cls, arrays: Mapping[str, np.ndarray], rest: Mapping[str, Any]
+    ) -> PartnerColumns:
+        """The columns :meth:`parts` described. The arrays are used as they are (a snapshot's
+        copy-on-write maps: pages are read when touched and shared until written)."""
+        columns = cls()
+        columns.alive, columns.full = arrays["alive"], arrays["full"]
+        columns.headroom, columns.paused_day = arrays["headroom"], arrays["paused_day"]
+        columns._bytes = len(columns.alive)
+        bitmaps = arrays["bitmaps"]
+        columns._bitmaps = {
+            (facet, value): bitmaps[i] for i, (facet, value) in enumerate(rest["keys"])
+        }
+        rows = arrays["partner_rows"].tolist()
+        columns.partner_of = dict(zip(rows, rest["partner_ids"], strict=True))
+        columns.row_of = dict(zip(rest["partner_ids"], rows, strict=True))
+        columns.certification_names = dict(rest["certification_names"])
+        keys = rest["expiry_keys"]
+        for day, row, key in zip(
+            arrays["lapse_day"].tolist(),
+            arrays["lapse_row"].tolist(),
+            arrays["lapse_key"].tolist(),
+            strict=True,
+        ):
+            columns._lapses.setdefault(row, {})[keys[key]] = day
+            columns._expiries.append((day, row, keys[key]))
+        heapq.heapify(columns._expiries)
         return columns
 
     def _name_certifications(self, profile: PartnerProfile) -> None:

@@ -401,5 +401,13 @@ def read_manifest(directory: Path, missing_ok: bool = False) -> IndexManifest | 
     return manifest
 
 
+def saved_versions(directory: Path) -> set[str]:
+    """The versions of the index files saved under ``directory`` (the current and previous)."""
+    return {
+        file.name.removeprefix("index-").removesuffix(".faiss")
+        for file in directory.glob("index-*.faiss")
+    }
+
+
 def _new_version() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]

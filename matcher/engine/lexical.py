@@ -32,8 +32,9 @@ import itertools
 import logging
 import math
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -217,6 +218,46 @@ class LexicalIndex:
         index._tokens = int(index._lengths.sum(dtype=np.float64))
         index._segment = _Segment.of(
             rows, terms, tf, index._lengths[rows], n_terms, len(index._indexed)
+        )
+        return index
+
+    def parts(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The index as flat arrays and a JSON-able rest, for an engine snapshot (read back by
+        :meth:`from_parts`): the statistics, and one segment holding the delta too."""
+        with self._lock.reading():
+            segment = self._segment
+            if self._delta:
+                segment = _merged(segment, self._delta, len(self._vocab), len(self._indexed))
+            arrays = {
+                "df": self._df,
+                "lengths": self._lengths,
+                "indexed": self._indexed,
+                **{
+                    f"segment_{part.name}": getattr(segment, part.name) for part in fields(_Segment)
+                },
+            }
+            rest = {
+                "vocab": list(self._vocab),
+                "documents": self._documents,
+                "tokens": self._tokens,
+            }
+        return arrays, rest
+
+    @classmethod
+    def from_parts(
+        cls,
+        arrays: Mapping[str, np.ndarray],
+        rest: Mapping[str, Any],
+        compact_every: int | None = None,
+    ) -> LexicalIndex:
+        """The index :meth:`parts` described, its arrays used as they are (no retokenising)."""
+        index = cls(compact_every)
+        index._vocab = {token: term for term, token in enumerate(rest["vocab"])}
+        index._df, index._lengths = arrays["df"], arrays["lengths"]
+        index._indexed = arrays["indexed"]
+        index._documents, index._tokens = int(rest["documents"]), int(rest["tokens"])
+        index._segment = _Segment(
+            **{part.name: arrays[f"segment_{part.name}"] for part in fields(_Segment)}
         )
         return index
 

@@ -43,6 +43,7 @@ from matcher.engine.profiles import ProfileCache
 from matcher.engine.query import DealTerms, ReadDeal, read_deal
 from matcher.engine.ranker import LearnedRanker
 from matcher.engine.signals import structured_signals
+from matcher.engine.snapshot import EngineState, prune_snapshots, save_snapshot
 from matcher.ipp.base import FourCs, IppScorer
 from matcher.schemas import Deal, Partner
 from matcher.store import Store
@@ -218,14 +219,20 @@ class Recommender:
         return True
 
     def save(self, directory: Path, store_fingerprint: str | None = None) -> IndexManifest:
-        """Persist the vector index with a manifest fingerprinting the store.
+        """Persist the vector index with a manifest fingerprinting the store, and the engine's
+        per-partner state beside it (:mod:`~matcher.engine.snapshot`, written first: the
+        manifest names the index last).
 
         ``store_fingerprint`` is the store's fingerprint *when the engine's rows were read*
         (:func:`build_engine` passes it); by default the store's fingerprint now.
         """
         with self._lock.reading():
             fingerprint = store_fingerprint or self.store.partner_fingerprint()
-            return self.index.save(directory, fingerprint)
+            state = EngineState(self.columns, self.lexical, self.specialisms)
+            save_snapshot(directory, self.index.index_version, state)
+            manifest = self.index.save(directory, fingerprint)
+        prune_snapshots(directory)
+        return manifest
 
     def _remember_specialisms(self, specialisms: Iterable[str]) -> None:
         new = sorted(set(specialisms) - self.specialism_vectors.keys())

@@ -24,7 +24,7 @@ from typing import Any
 
 from matcher.embedding.base import Embedder, content_hash, partner_text
 from matcher.embedding.cache import embed_texts_cached
-from matcher.engine.build import assemble_engine, build_engine, index_dir, load_engine
+from matcher.engine.build import build_engine, index_dir, load_engine, saved_engine
 from matcher.engine.evidence import evidence_from_store
 from matcher.engine.exposure import concentration
 from matcher.engine.filters import at_capacity
@@ -165,15 +165,8 @@ class MatchingService:
         """The engine around the saved index, read without the fingerprint check: what changed
         since it was saved is replayed from the change log instead."""
         index, _ = PartnerIndex.load(index_dir(self.settings), self.embedder.model_id)
-        engine = assemble_engine(
-            self.store,
-            self.embedder,
-            scorer,
-            self.settings,
-            (row for batch in self.store.iter_partner_rows() for row in batch),
-            index,
-        )
-        # the columns are read from the store now; vectors of partners deleted since go too
+        engine = saved_engine(self.store, self.embedder, scorer, self.settings, index)
+        # columns read from the store now lack partners deleted since: their vectors go too
         for row_id in set(index.row_ids().tolist()) - engine.columns.partner_of.keys():
             index.remove(row_id)
         return engine
