@@ -748,6 +748,33 @@ class Store:
         ]
 
     @read_again_on_disconnect
+    def served_partner_ranks(self) -> list[tuple[str, int]]:
+        """``(partner_id, rank)`` of every result of every logged recommendation: what an
+        engine starts its exposure ledger and served counts from.
+
+        The database takes the ids out of the stored results (SQLite's ``json_each``,
+        PostgreSQL's ``json_array_elements``): decoding every result's reasons and evidence in
+        Python took 3.3 s of a 5.3 s engine load for 23k logged answers, and the log grows
+        with traffic.
+        """
+        if self.engine.dialect.name == "postgresql":
+            query = text(
+                "SELECT result.value ->> 'partner_id', result.ordinality"
+                " FROM recommendations_served CROSS JOIN LATERAL"
+                " json_array_elements(recommendations_served.results) WITH ORDINALITY"
+                " AS result(value, ordinality)"
+            )
+        else:
+            query = text(
+                "SELECT CASE result.type WHEN 'object'"
+                " THEN json_extract(result.value, '$.partner_id') END, result.key + 1"
+                " FROM recommendations_served, json_each(recommendations_served.results) AS result"
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(str(partner_id), int(rank)) for partner_id, rank in rows if partner_id is not None]
+
+    @read_again_on_disconnect
     def served_requests(self) -> dict[str, dict[str, Any]]:
         """The deal request of every logged recommendation, by ``recommendation_id``.
 

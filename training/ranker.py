@@ -33,7 +33,12 @@ from pydantic import ValidationError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import ndcg_score
 
-from matcher.engine.evidence import REJECTION_FEATURES, partner_evidence, served_counts
+from matcher.engine.evidence import (
+    REJECTION_FEATURES,
+    partner_evidence,
+    served_counts,
+    served_ranks,
+)
 from matcher.engine.recommender import RANKER_FEATURES, Recommender
 from matcher.ipp.base import IppScorer
 from matcher.ipp.registry import ModelRegistry
@@ -108,7 +113,7 @@ def train_ranker(
     groups = outcome_groups(past, deals, tick)
     current = copy.copy(engine)
     current.ranker = None
-    current.evidence = partner_evidence(outcomes, feedback, served_counts(served))
+    current.evidence = partner_evidence(outcomes, feedback, served_counts(served_ranks(served)))
     groups += feedback_groups(current, answered, feedback, tick)
     return fit_ranker(groups, history_until=_last_day(history), outcomes_seen=len(outcomes))
 

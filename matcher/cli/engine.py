@@ -132,11 +132,10 @@ def exposure(
 ) -> None:
     """How concentrated the served answers' top-5 slots are (from the audit log): the share
     taken by the most-exposed 5 % of partners, the Gini coefficient, the most-exposed ones."""
-    from matcher.engine.evidence import served_ranks
     from matcher.engine.exposure import ExposureLedger, concentration
 
     store = open_store()
-    slots = ExposureLedger(served_ranks(store.served_recommendations())).snapshot()
+    slots = ExposureLedger(store.served_partner_ranks()).snapshot()
     figures = concentration(slots, store.count_partners())
     typer.echo(
         f"{int(figures['slots'])} top-5 slots served over {store.count_partners()} partners: "

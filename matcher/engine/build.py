@@ -10,7 +10,7 @@ from pathlib import Path
 
 from matcher.embedding.base import Embedder
 from matcher.embedding.cache import embed_partners
-from matcher.engine.evidence import evidence_from_store, served_ranks
+from matcher.engine.evidence import evidence_from_store
 from matcher.engine.exposure import ExposureLedger
 from matcher.engine.filters import PartnerColumns
 from matcher.engine.index import IndexStaleError, PartnerIndex
@@ -67,7 +67,7 @@ def assemble_engine(
     rows (:func:`engine_state`, or a snapshot's)."""
     outcomes_loaded = store.count_outcomes() > 0
     ranker = load_ranker(settings, RANKER_FEATURES)
-    served = store.served_recommendations()  # read once: the evidence and the exposure ledger
+    served = store.served_partner_ranks()  # read once: the evidence and the exposure ledger
     engine = Recommender(
         store=store,
         embedder=embedder,
@@ -82,7 +82,7 @@ def assemble_engine(
         candidates=settings.recommend_candidates,
         ranker=ranker,
         evidence=evidence_from_store(store, served) if ranker is not None else None,
-        exposure=ExposureLedger(served_ranks(served)),
+        exposure=ExposureLedger(served),
         tie_tolerance=settings.exposure_tolerance,
     )
     engine._remember_specialisms(tag for listed in state.specialisms.values() for tag in listed)

@@ -16,7 +16,7 @@ features it was trained on.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,18 +140,18 @@ def partner_evidence(
 
 
 def evidence_from_store(
-    store: Store, served: Sequence[Mapping[str, object]] | None = None
+    store: Store, ranks: Iterable[tuple[str, int]] | None = None
 ) -> PartnerEvidence:
     """The evidence of every partner from the store's outcomes, feedback and served log
-    (``served``: :meth:`Store.served_recommendations` when the caller has read it already)."""
-    records = store.served_recommendations() if served is None else served
-    return partner_evidence(store.outcomes_frame(), store.feedback_frame(), served_counts(records))
+    (``ranks``: :meth:`Store.served_partner_ranks` when the caller has read them already)."""
+    served = store.served_partner_ranks() if ranks is None else ranks
+    return partner_evidence(store.outcomes_frame(), store.feedback_frame(), served_counts(served))
 
 
-def served_counts(records: Iterable[Mapping[str, object]]) -> Counter[str]:
-    """How many served recommendations (:meth:`Store.served_recommendations`) listed each
-    partner."""
-    return Counter(partner_id for partner_id, _ in served_ranks(records))
+def served_counts(ranks: Iterable[tuple[str, int]]) -> Counter[str]:
+    """How many served recommendations listed each partner, from their ``(partner_id, rank)``
+    results (:meth:`Store.served_partner_ranks`, or :func:`served_ranks` of the records)."""
+    return Counter(partner_id for partner_id, _ in ranks)
 
 
 def served_ranks(records: Iterable[Mapping[str, object]]) -> Iterator[tuple[str, int]]:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.engine.evidence import EVIDENCE_FEATURES, partner_evidence, served_counts
+from matcher.engine.evidence import EVIDENCE_FEATURES, partner_evidence, served_counts, served_ranks
 from matcher.engine.exposure import ExposureLedger, concentration, rotate_near_ties
 from matcher.engine.justify import edge_over, edge_sentence
 
@@ -105,8 +105,8 @@ def test_served_counts_count_each_listing() -> None:
         {"created_at": datetime(2026, 1, 1), "results": [{"partner_id": "a"}, {"partner_id": "b"}]},
         {"created_at": datetime(2026, 3, 1, tzinfo=UTC), "results": [{"partner_id": "a"}]},
     ]
-    assert served_counts(records) == {"a": 2, "b": 1}
-    assert served_counts([{"results": None}, {}]) == {}
+    assert served_counts(served_ranks(records)) == {"a": 2, "b": 1}
+    assert served_counts(served_ranks([{"results": None}, {}])) == {}
 
 
 def test_the_edge_names_the_largest_differences_that_agree_with_their_labels() -> None:

@@ -123,3 +123,35 @@ def test_engine_rows_read_back_equal_to_the_validated_partners(store: Store) -> 
     assert loaded == partner and loaded.model_dump() == partner.model_dump()
     assert loaded.last_active == date(2026, 3, 1)
     assert loaded.certifications[0].holders == 3
+
+
+def test_served_partner_ranks_are_what_decoding_every_logged_answer_gives(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from matcher.engine.evidence import served_ranks
+    from matcher.store import recommendations_served
+
+    answers = [
+        [{"partner_id": "P-1", "reason": "ERP", "evidence": {"x": [1, 2]}}, {"partner_id": "P-2"}],
+        [],
+        [{"partner_id": "P-2"}, "not a result", {"partner_id": "P-3"}, {"partner_id": "P-1"}],
+    ]
+    with store.transaction() as connection:
+        connection.execute(
+            recommendations_served.insert(),
+            [
+                {
+                    "recommendation_id": f"R-{number}",
+                    "created_at": datetime(2026, 1, 1 + number, tzinfo=UTC),
+                    "channel": "api",
+                    "request": {"description": "ERP"},
+                    "model_version": "m",
+                    "index_version": "i",
+                    "results": results,
+                }
+                for number, results in enumerate(answers)
+            ],
+        )
+    expected = sorted(served_ranks(store.served_recommendations()))
+    assert expected == [("P-1", 1), ("P-1", 4), ("P-2", 1), ("P-2", 2), ("P-3", 3)]
+    assert sorted(store.served_partner_ranks()) == expected
