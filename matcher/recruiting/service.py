@@ -2,11 +2,13 @@
 
 Building a :class:`~matcher.recruiting.prospects.ProspectScorer` reads every partner and outcome and
 embeds the top performers; a server does that once per mode and reuses it, creating only a
-light scorer per request for that request's matrix weights. A partner write invalidates it.
+light scorer per request for that request's matrix weights. After a partner write the old one
+serves while a fresh one is built in the background.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,34 +28,91 @@ from matcher.schemas import PartnerProfile
 from matcher.settings import Settings
 from matcher.store import Store
 
+log = logging.getLogger(__name__)
+
 MAX_SCREEN_ROWS = 5_000
 
 
 class RecruitingService:
-    """Scores prospects against the IPP: one at a time (model look-alikes) or in bulk (lexical)."""
+    """Scores prospects against the IPP: one at a time (model look-alikes) or in bulk (lexical).
+
+    A scorer is built on first use per mode (about 3 s of pure Python at 10k partners: the
+    population priors and the look-alike index). After a partner write the one built before
+    keeps serving while a fresh one is built on a background thread, started by the first
+    request after the write: a screening never waits for a rebuild once a scorer exists, at
+    the price of population figures one rebuild behind the latest write.
+    """
 
     def __init__(self, store: Store, settings: Settings, embedder: Embedder) -> None:
         self.store = store
         self.settings = settings
         self.embedder = embedder
         self._bases: dict[str, ProspectScorer] = {}
+        self._stale: set[str] = set()  # modes whose scorer predates a partner write
+        self._rebuilding: dict[str, threading.Thread] = {}
+        self._writes = 0  # partner writes seen, to tell a first build overtaken by one
         self._lock = threading.Lock()
+        self._first_build = threading.Lock()
 
     def invalidate(self) -> None:
-        """Forget the cached scorers (partners or outcomes changed)."""
+        """Partners or outcomes changed: each scorer is rebuilt when next asked for."""
         with self._lock:
-            self._bases.clear()
+            self._stale.update(self._bases)
+            self._writes += 1
+
+    def _build(self, mode: str) -> ProspectScorer:
+        return prospect_scorer_for(
+            self.store,
+            MatrixConfig.load(self.settings.matrix_config),
+            self.embedder if mode == "model" else "lexical",
+        )
+
+    def _rebuild(self, mode: str) -> None:
+        """Build ``mode``'s scorer afresh and swap it in (a write meanwhile marks it stale
+        again, so the next request starts another)."""
+        try:
+            with self._lock:
+                self._stale.discard(mode)
+            fresh = self._build(mode)
+            with self._lock:
+                self._bases[mode] = fresh
+        except Exception:  # the old scorer keeps serving; the next request tries again
+            log.exception("rebuilding the %s prospect scorer failed", mode)
+            with self._lock:
+                self._stale.add(mode)
+        finally:
+            with self._lock:
+                self._rebuilding.pop(mode, None)
+
+    def wait_for_rebuilds(self, timeout: float | None = None) -> None:
+        """Wait for the background rebuilds running now (tests, a clean shutdown)."""
+        with self._lock:
+            running = list(self._rebuilding.values())
+        for thread in running:
+            thread.join(timeout)
 
     def _scorer(self, mode: str, weights: Mapping[str, float] | None) -> ProspectScorer:
         with self._lock:
             base = self._bases.get(mode)
-            if base is None:
-                base = prospect_scorer_for(
-                    self.store,
-                    MatrixConfig.load(self.settings.matrix_config),
-                    self.embedder if mode == "model" else "lexical",
+            if base is not None and mode in self._stale and mode not in self._rebuilding:
+                thread = threading.Thread(
+                    target=self._rebuild,
+                    args=(mode,),
+                    name=f"partnermatch-{mode}-scorer",
+                    daemon=True,
                 )
-                self._bases[mode] = base
+                self._rebuilding[mode] = thread
+                thread.start()
+        if base is None:
+            with self._first_build:  # concurrent first requests wait for the one build
+                with self._lock:
+                    base, writes = self._bases.get(mode), self._writes
+                if base is None:
+                    base = self._build(mode)
+                    with self._lock:
+                        self._bases[mode] = base
+                        if self._writes != writes:  # a write came in while it was built
+                            self._stale.add(mode)
         if not weights:
             return base
         return ProspectScorer(
