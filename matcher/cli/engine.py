@@ -58,9 +58,11 @@ def index_build() -> None:
 
 @index_app.command("status")
 def index_status() -> None:
-    """The saved index's manifest, and whether it is current against the store."""
+    """The saved index's manifest, whether it is current against the store, and the engine
+    snapshot saved with it (``null``: a starting process reads every partner instead)."""
     from matcher.engine.build import index_dir
     from matcher.engine.index import IndexLoadError, read_manifest
+    from matcher.engine.snapshot import snapshot_path
 
     settings, store, console, _, _ = _engine_parts()
     try:
@@ -70,7 +72,9 @@ def index_status() -> None:
         raise typer.Exit(code=1) from None
     assert manifest is not None
     current = manifest.store_fingerprint == store.partner_fingerprint()
-    typer.echo(json.dumps({**manifest.__dict__, "current": current}, indent=2))
+    snapshot = snapshot_path(index_dir(settings), manifest.index_version)
+    found = snapshot.name if snapshot.is_dir() else None
+    typer.echo(json.dumps({**manifest.__dict__, "current": current, "snapshot": found}, indent=2))
 
 
 def recommend(

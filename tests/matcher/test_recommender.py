@@ -507,6 +507,7 @@ def test_cli_index_status_says_whether_the_index_is_current(
     assert runner.invoke(_cli(), ["index", "build"]).exit_code == 0
     status = json.loads(runner.invoke(_cli(), ["index", "status"]).stdout)
     assert status["count"] == 3 and status["current"] is True
+    assert status["snapshot"] == f"engine-{status['index_version']}"
     store.upsert_partners([_partner("P-LATE", description="late")])
     assert json.loads(runner.invoke(_cli(), ["index", "status"]).stdout)["current"] is False
 
