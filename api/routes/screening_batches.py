@@ -193,7 +193,7 @@ async def create_batch(
     except ValueError as error:
         raise Problem(413, str(error)) from None
     response.headers["Location"] = f"/v1/screening-batches/{batch_id}"
-    return _batch_or_404(store, batch_id)
+    return await run_in_threadpool(_batch_or_404, store, batch_id)  # SQL: off the event loop
 
 
 @router.get("", response_model=BatchList)
@@ -312,4 +312,4 @@ async def reweight_batch(
     given = _weights(**weights.model_dump())
     if not await run_in_threadpool(recruiting.rescore_batch, batch_id, given):
         raise Problem(404, f"no screening batch with id {batch_id!r}")
-    return _batch_or_404(store, batch_id)
+    return await run_in_threadpool(_batch_or_404, store, batch_id)
