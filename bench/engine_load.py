@@ -13,7 +13,7 @@ leaves one under ``var/bench/home-N``); an index saved before snapshots existed 
 
 Run::
 
-    python -m bench.engine_load --home var/bench/home-100000   # -> bench/results/engine_load.json
+    python -m bench.engine_load --homes var/bench/home-100000 var/bench/home-1000000 --runs 3 1
 """
 
 from __future__ import annotations
@@ -68,57 +68,76 @@ def _medians(runs: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--save-snapshot", action="store_true")
-    parser.add_argument("--out", type=Path, default=results_path("engine_load.json", False))
-    args = parser.parse_args(argv)
+def measure(home: Path, runs: int, save_snapshot: bool) -> Record:
+    """Median loads of one home's engine from its snapshot and from its store."""
     from matcher.engine.index import read_manifest
     from matcher.engine.snapshot import snapshot_path
 
-    index = args.home / "index"
+    index = home / "index"
     manifest = read_manifest(index)
     assert manifest is not None
     snapshot = snapshot_path(index, manifest.index_version)
-    if args.save_snapshot or not snapshot.is_dir():
-        _load(args.home, "save")
-    record: Record = provenance("bench.engine_load")
+    if save_snapshot or not snapshot.is_dir():
+        _load(home, "save")
     ways: dict[str, list[dict[str, Any]]] = {"snapshot": [], "store": []}
     aside = snapshot.with_name(snapshot.name + ".aside")
-    for way, runs in ways.items():
+    for way, loads in ways.items():
         if way == "store":
             snapshot.rename(aside)
         try:
-            _load(args.home)  # warm-up: the page cache
-            runs.extend(_load(args.home) for _ in range(args.runs))
+            _load(home)  # warm-up: the page cache
+            loads.extend(_load(home) for _ in range(runs))
         finally:
             if aside.exists():
                 aside.rename(snapshot)
-    record.update(
-        partners=ways["snapshot"][0]["partners"],
-        index_kind=manifest.kind,
-        runs_per_way=args.runs,
-        medians={way: _medians(runs) for way, runs in ways.items()},
-        runs=ways,
-    )
-    medians = record["medians"]
+    return {
+        "home": str(home),
+        "partners": ways["snapshot"][0]["partners"],
+        "index_kind": manifest.kind,
+        "runs_per_way": runs,
+        "medians": {way: _medians(loads) for way, loads in ways.items()},
+        "loads": ways,
+    }
+
+
+def render(record: Record) -> str:
+    """The results as a markdown table."""
     lines = [
-        f"# Engine load, {record['partners']:,} partners ({manifest.kind} index)",
+        "# Engine load",
         "",
         f"`{record['command']}` · {record['measured_at']} · {record['machine']} · "
         f"load {record['load_average_1min']}",
         "",
-        "| from | wall s (median) | CPU s | resident MiB |",
-        "|---|---|---|---|",
-        *(
-            f"| {way} | {m['wall_s']} | {m['cpu_s']} | {m['rss_mib']:,.0f} |"
-            for way, m in medians.items()
-        ),
-        "",
+        "| partners | from | loads | wall s (median) | CPU s | resident MiB |",
+        "|---|---|---|---|---|---|",
     ]
-    write_results(args.out, record, "\n".join(lines))
+    for run in record["runs"]:
+        for way, m in run["medians"].items():
+            lines.append(
+                f"| {run['partners']:,} | {way} | {run['runs_per_way']} | {m['wall_s']} | "
+                f"{m['cpu_s']} | {m['rss_mib']:,.0f} |"
+            )
+    return "\n".join([*lines, ""])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--homes", type=Path, nargs="+", required=True)
+    parser.add_argument(
+        "--runs", type=int, nargs="+", default=[3], help="Loads a way, per home (one: all)."
+    )
+    parser.add_argument("--save-snapshot", action="store_true")
+    parser.add_argument("--out", type=Path, default=results_path("engine_load.json", False))
+    args = parser.parse_args(argv)
+    runs = args.runs * len(args.homes) if len(args.runs) == 1 else args.runs
+    if len(runs) != len(args.homes):
+        parser.error("--runs takes one count, or one per home")
+    record: Record = provenance("bench.engine_load")
+    record["runs"] = [
+        measure(home, count, args.save_snapshot)
+        for home, count in zip(args.homes, runs, strict=True)
+    ]
+    write_results(args.out, record, render(record))
     return 0
 
 

@@ -183,6 +183,7 @@ def checks(results: dict[str, Record]) -> list[Check]:
     run_1m = _with_partners(runs, 1_000_000)
     index_kind = _get(run_1m, "index_kind")
     speedups = [_speedup(scenario) for _, scenario in _scenarios(run_1m)]
+    load_1m = _with_partners(_get(results, "engine_load", "runs") or [], 1_000_000)
     return [
         _check(
             "ingest 100k partners < 60 s",
@@ -255,6 +256,13 @@ def checks(results: dict[str, Record]) -> list[Check]:
             lambda mib: f"{mib:,.0f} MiB",
         ),
         _check(
+            "1M: engine load from the snapshot ≤ 20 s",
+            "engine_load",
+            _get(load_1m, "medians", "snapshot", "wall_s"),
+            lambda seconds: seconds <= 20,
+            lambda seconds: f"{seconds:.1f} s",
+        ),
+        _check(
             "1M: ≥ 5× faster than naive (median, slowest scenario)",
             "recommend_latency",
             min((s for s in speedups if _is_number(s)), default=None),
@@ -279,6 +287,28 @@ def _ingest(record: Record) -> list[str]:
         for size in record.get("sizes", [])
     ]
     return _table(["partners", "runs", "median", "rows/s", "peak RSS"], rows)
+
+
+def _engine_load(record: Record) -> list[str]:
+    rows = [
+        [
+            _number(run.get("partners"), ",.0f"),
+            way,
+            _number(run.get("runs_per_way"), "d"),
+            _number(medians.get("wall_s"), ".1f", " s"),
+            _number(medians.get("cpu_s"), ".1f", " s"),
+            _number(medians.get("rss_mib"), ",.0f", " MiB"),
+        ]
+        for run in record.get("runs", [])
+        for way, medians in (run.get("medians") or {}).items()
+    ]
+    about = (
+        "A fresh process loading the saved index's engine (the embedding model not loaded): "
+        "from the engine snapshot beside the index, or reading every partner from the store "
+        "(the snapshot moved aside). Medians after one warm-up load."
+    )
+    header = ["partners", "from", "loads", "wall", "CPU", "resident"]
+    return [about, "", *_table(header, rows)]
 
 
 def _screen(record: Record) -> list[str]:
@@ -492,6 +522,7 @@ SECTIONS = (
         "python -m bench.write_latency",
         _writes,
     ),
+    Section("engine_load", "Engine load", "python -m bench.engine_load", _engine_load),
     Section("http_load", "HTTP recommend on loopback", "python -m bench.http_load", _http),
     Section("index_choice", "FAISS index choice", "python -m bench.index_choice", _index_choice),
     Section("e2e_100k", "CLI end to end, 100k partners", "see the JSON", _e2e),

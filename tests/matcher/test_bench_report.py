@@ -231,3 +231,20 @@ def test_the_servers_cpu_per_request_is_checked_against_12_ms(tmp_path: Path) ->
         "9.5 ms",
         "✔",
     ]
+
+
+def test_the_engine_load_at_1m_is_judged_on_the_snapshot_against_20_s(tmp_path: Path) -> None:
+    def run(partners: int, snapshot_s: float) -> dict[str, object]:
+        medians = {"snapshot": {"wall_s": snapshot_s, "cpu_s": 1.0, "rss_mib": 900.0}}
+        return {"partners": partners, "runs_per_way": 1, "medians": medians}
+
+    slow = {"runs": [run(100_000, 1.5), run(1_000_000, 24.0)]}
+    rendered = render(load(_write(tmp_path, engine_load=slow)))
+    assert _target_row(rendered, "1M: engine load from the snapshot ≤ 20 s")[1:3] == [
+        "24.0 s",
+        "✘",
+    ]
+    assert "| 1,000,000 | snapshot | 1 | 24.0 s | 1.0 s | 900 MiB |" in rendered
+    only_100k = {"runs": [run(100_000, 1.5)]}
+    rendered = render(load(_write(tmp_path, engine_load=only_100k)))
+    assert _target_row(rendered, "1M: engine load from the snapshot ≤ 20 s")[2] == "—"
