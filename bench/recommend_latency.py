@@ -131,7 +131,11 @@ def _engine_with_replicated_vectors(
         chunk += rng.normal(scale=0.02, size=chunk.shape).astype(np.float32)
         chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
     index = PartnerIndex.build(
-        embedder.model_id, np.array(row_ids, dtype=np.int64), vectors, settings.index_exact_max
+        embedder.model_id,
+        np.array(row_ids, dtype=np.int64),
+        vectors,
+        settings.index_exact_max,
+        shortlist_min=settings.index_shortlist_min,
     )
     rows = (row for batch in store.iter_partner_rows() for row in batch)
     state = engine_state(rows)

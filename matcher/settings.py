@@ -99,6 +99,14 @@ class Settings(BaseSettings):
         description="Up to this many partners the index is exact (flat); above, 8-bit "
         "scalar-quantised (measured at 100k: half the search time, recall@10 0.98 vs exact).",
     )
+    index_shortlist_min: int = Field(
+        default=200_000,
+        gt=0,
+        description="From this many partners, searches that most partners pass (filters "
+        "allowing 30 % or more) take their candidates from 4-bit fast-scan codes and re-score "
+        "them on the index's codes instead of scanning every partner (at 1M: see "
+        "bench/results/recommend_latency.json); above the partner count: always scan.",
+    )
     exposure_tolerance: float = Field(
         default=0.05,
         ge=0.0,

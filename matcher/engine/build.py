@@ -152,7 +152,12 @@ def build_engine(
         progress=(lambda done: progress(done, total)) if progress is not None else None,
     )
     index = PartnerIndex.build(
-        embedder.model_id, row_ids, vectors, exact_max=settings.index_exact_max, dim=embedder.dim
+        embedder.model_id,
+        row_ids,
+        vectors,
+        exact_max=settings.index_exact_max,
+        dim=embedder.dim,
+        shortlist_min=settings.index_shortlist_min,
     )
     index.change_version = change_version
     engine = assemble_engine(store, embedder, scorer, settings, engine_state(rows), index)

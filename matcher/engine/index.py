@@ -6,9 +6,12 @@ search hit maps straight back to a partner row. Up to ``exact_max`` partners the
 traffic) keeps filtered search exhaustive — HNSW was measured to lose most recall under narrow
 strict filters (DESIGN.md section 4). Filters restrict the search itself through
 ``SearchParameters(sel=IDSelectorBitmap)``: never "search, then filter", which starves results.
+From ``shortlist_min`` partners a :class:`~matcher.engine.shortlist.Shortlist` (4-bit fast-scan
+codes) proposes the candidates of unrestricted searches, re-scored on the index's codes.
 
-Saved as a pair: ``index-<version>.faiss`` and ``manifest.json`` naming it, each written to a
-temporary file and renamed, so a reader sees the old pair or the new pair, never half of one.
+Saved as ``index-<version>.faiss`` (and ``shortlist-<version>.faiss``) and ``manifest.json``
+naming them, each written to a temporary file and renamed, the manifest last, so a reader sees
+the old set or the new set, never half of one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import faiss
 import numpy as np
 
 from matcher.artifacts import write_atomically
+from matcher.engine.shortlist import Shortlist, ShortlistError
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,8 @@ FORMAT_VERSION = 1
 KINDS: tuple[str, ...] = ("flat", "sq8")
 # from this share of rows allowed, search unrestricted and cut (see PartnerIndex.search_allowed)
 WIDE_SEARCH_SHARE = 0.3
+# a shortlisted search re-scores this many times the neighbours it needs
+SHORTLIST_FACTOR = 16
 
 
 class IndexLoadError(RuntimeError):
@@ -74,6 +80,9 @@ class IndexManifest:
     # the change-log version the indexed rows reflect at least (None: saved before the log
     # existed); a process loading the index replays the partner changes after it
     change_version: int | None = None
+    # the shortlist saved beside the index (None: none, every search scans the whole index)
+    shortlist_file: str | None = None
+    shortlist_checksum: str | None = None
 
 
 def bitmap_selector(allowed: np.ndarray) -> faiss.IDSelectorBitmap:
@@ -110,7 +119,14 @@ class PartnerIndex:
         [9]
     """
 
-    def __init__(self, model_id: str, dim: int, faiss_index: faiss.Index, kind: str) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        dim: int,
+        faiss_index: faiss.Index,
+        kind: str,
+        shortlist: Shortlist | None = None,
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f"index kind {kind!r} is not one of {', '.join(KINDS)}")
         self.model_id = model_id
@@ -120,8 +136,10 @@ class PartnerIndex:
         self.built_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.change_version: int | None = None
         self._index = faiss_index
+        self._shortlist = shortlist
         self._lock = threading.RLock()
-        # row id -> position of its vector in the wrapped index (-1: none), built at first write
+        # row id -> position of its vector in the wrapped index (-1: none), built at the first
+        # write or shortlisted search
         self._positions: np.ndarray | None = None
 
     @classmethod
@@ -132,11 +150,13 @@ class PartnerIndex:
         vectors: np.ndarray,
         exact_max: int = 50_000,
         dim: int | None = None,
+        shortlist_min: int | None = None,
     ) -> PartnerIndex:
         """An index over ``vectors`` (normalised float32) with ids ``row_ids``.
 
         Exact flat inner product up to ``exact_max`` vectors; above, an 8-bit scalar-quantised
-        flat index trained on (a sample of) the vectors.
+        flat index trained on (a sample of) the vectors. From ``shortlist_min`` vectors (none
+        if ``None``) a fast-scan shortlist is built beside it (~5 s at 1M).
         """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         row_ids = np.ascontiguousarray(row_ids, dtype=np.int64)
@@ -159,7 +179,15 @@ class PartnerIndex:
         faiss_index = faiss.IndexIDMap2(quantiser)
         if len(vectors):
             faiss_index.add_with_ids(vectors, row_ids)
-        return cls(model_id, dim, faiss_index, kind)
+        shortlist = None
+        if shortlist_min is not None and len(vectors) and len(vectors) >= shortlist_min:
+            shortlist = Shortlist.build(row_ids, vectors)
+        return cls(model_id, dim, faiss_index, kind, shortlist)
+
+    @property
+    def shortlisted(self) -> bool:
+        """Whether unrestricted searches take their candidates from a shortlist."""
+        return self._shortlist is not None
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -224,19 +252,51 @@ class PartnerIndex:
 
         A selector is checked per vector, which made a 1M-row SQ8 scan ~25 % slower when half
         the rows pass. When most rows pass, an unrestricted search for enough extra neighbours
-        (twice the expected need) is cut to the allowed rows; it is used only when it holds
-        ``k`` of them, which then are exactly the ``k`` best allowed (the scan is exhaustive).
+        is cut to the allowed rows; it is used only when it holds ``k`` of them, which then are
+        the ``k`` best allowed: exactly, when the search scans the whole index (for twice the
+        expected need); with a shortlist, up to what its coarse codes miss (for
+        ``SHORTLIST_FACTOR`` times the need, allowed rows only re-scored).
         """
         total = len(self)
         if total and allowed >= WIDE_SEARCH_SHARE * total:
-            wide = min(total, int(k * total / allowed * 2) + 16)
-            rows, scores = self.search(query, wide)
-            inside = rows < len(packed) * 8
-            keep = np.zeros(len(rows), dtype=bool)
-            keep[inside] = (packed[rows[inside] >> 3] >> (rows[inside] & 7).astype(np.uint8)) & 1
-            if keep.sum() >= k or wide >= total:
-                return rows[keep][:k], scores[keep][:k]
+            if self._shortlist is not None:
+                wide = min(total, int(k * total / allowed * SHORTLIST_FACTOR) + 16)
+                rows, scores = self._shortlisted(query, wide, packed)
+            else:
+                wide = min(total, int(k * total / allowed * 2) + 16)
+                rows, scores = self.search(query, wide)
+                keep = _in_bitmap(rows, packed)
+                rows, scores = rows[keep], scores[keep]
+            if len(rows) >= k or wide >= total:
+                return rows[:k], scores[:k]
         return self.search(query, k, allowed=packed_selector(packed))
+
+    def _shortlisted(
+        self, query: np.ndarray, n: int, packed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of ``packed`` among the shortlist's ``n`` candidates, best first, scored on
+        this index's own codes (the scores an exhaustive search gives).
+
+        Only allowed, live rows are decoded: each is a random read of its code (a cache and
+        TLB miss at 1M), the most of this search's cost.
+        """
+        assert self._shortlist is not None
+        query = np.ascontiguousarray(np.reshape(query, -1), dtype=np.float32)
+        if len(query) != self.dim:
+            raise ValueError(f"query has dim {len(query)}, index has {self.dim}")
+        faiss.omp_set_num_threads(1)
+        with self._lock:
+            rows = self._shortlist.candidates(query, n)
+            positions = self._position_map(0)
+            rows = rows[_in_bitmap(rows, packed) & (rows < len(positions))]
+            at = positions[rows]
+            rows, at = rows[at >= 0], at[at >= 0]  # partners removed since the build drop out
+            flat = cast(faiss.IndexFlatCodes, faiss.downcast_index(self._index.index))  # type: ignore[attr-defined]
+            codes = faiss.rev_swig_ptr(flat.codes.data(), len(self) * flat.code_size)
+            vectors = flat.sa_decode(codes.reshape(-1, flat.code_size)[at])
+        scores = (vectors @ query).astype(np.float32)
+        order = np.argsort(-scores, kind="stable")
+        return rows[order], scores[order]
 
     def upsert(self, row_id: int, vector: np.ndarray) -> None:
         """Add or replace one partner's vector; searches see it as soon as this returns.
@@ -262,6 +322,8 @@ class PartnerIndex:
             else:
                 positions[row_id] = len(self)
                 self._index.add_with_ids(vector, np.array([row_id], dtype=np.int64))
+            if self._shortlist is not None:
+                self._shortlist.add(row_id, vector)
 
     def remove(self, row_id: int) -> bool:
         """Remove one partner; ``False`` if it was not indexed.
@@ -306,9 +368,14 @@ class PartnerIndex:
         directory.mkdir(parents=True, exist_ok=True)
         with self._lock:
             payload = faiss.serialize_index(self._index).tobytes()
+            shortlist = self._shortlist.to_bytes() if self._shortlist is not None else None
             count = len(self)
         file_name = f"index-{self.index_version}.faiss"
         write_atomically(directory / file_name, payload)
+        shortlist_file = None
+        if shortlist is not None:
+            shortlist_file = f"shortlist-{self.index_version}.faiss"
+            write_atomically(directory / shortlist_file, shortlist)
         manifest = IndexManifest(
             format_version=FORMAT_VERSION,
             index_version=self.index_version,
@@ -321,13 +388,17 @@ class PartnerIndex:
             built_at=self.built_at,
             store_fingerprint=store_fingerprint,
             change_version=self.change_version,
+            shortlist_file=shortlist_file,
+            shortlist_checksum=hashlib.sha256(shortlist).hexdigest() if shortlist else None,
         )
         previous = read_manifest(directory, missing_ok=True)
         write_atomically(
             directory / MANIFEST, json.dumps(asdict(manifest), indent=2).encode("utf-8")
         )
-        keep = {file_name, previous.file if previous else ""}
-        for old in directory.glob("index-*.faiss"):
+        keep = {file_name, shortlist_file or ""}
+        if previous is not None:
+            keep |= {previous.file, previous.shortlist_file or ""}
+        for old in [*directory.glob("index-*.faiss"), *directory.glob("shortlist-*.faiss")]:
             if old.name not in keep:
                 old.unlink(missing_ok=True)
         return manifest
@@ -374,7 +445,8 @@ class PartnerIndex:
             raise IndexCorruptError(f"index file {path} cannot be read: {error}") from None
         if faiss_index.ntotal != manifest.count or faiss_index.d != manifest.dim:
             raise IndexCorruptError(f"index file {path} holds other data than its manifest says")
-        index = cls(manifest.model_id, manifest.dim, faiss_index, manifest.kind)
+        shortlist = _saved_shortlist(directory, manifest)
+        index = cls(manifest.model_id, manifest.dim, faiss_index, manifest.kind, shortlist)
         index.index_version = manifest.index_version
         index.built_at = manifest.built_at
         index.change_version = manifest.change_version
@@ -399,6 +471,32 @@ def read_manifest(directory: Path, missing_ok: bool = False) -> IndexManifest | 
             f"{FORMAT_VERSION}; run `partnermatch index build`"
         )
     return manifest
+
+
+def _in_bitmap(rows: np.ndarray, packed: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` are set in the little-endian bitmap ``packed`` (beyond it: none)."""
+    inside = rows < len(packed) * 8
+    keep = np.zeros(len(rows), dtype=bool)
+    keep[inside] = (packed[rows[inside] >> 3] >> (rows[inside] & 7).astype(np.uint8)) & 1
+    return keep
+
+
+def _saved_shortlist(directory: Path, manifest: IndexManifest) -> Shortlist | None:
+    """The shortlist the manifest names, or ``None``: a missing or damaged one is logged and
+    left out (searches then scan the whole index, slower and no less right)."""
+    if manifest.shortlist_file is None or manifest.shortlist_checksum is None:
+        return None
+    path = directory / manifest.shortlist_file
+    try:
+        return Shortlist.from_bytes(path.read_bytes(), manifest.shortlist_checksum, manifest.dim)
+    except (OSError, ShortlistError) as error:
+        log.warning(
+            "shortlist %s not used (%s): searches scan the whole index until "
+            "`partnermatch index build` writes a new one",
+            path,
+            error,
+        )
+        return None
 
 
 def saved_versions(directory: Path) -> set[str]:
