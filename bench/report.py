@@ -184,6 +184,8 @@ def checks(results: dict[str, Record]) -> list[Check]:
     index_kind = _get(run_1m, "index_kind")
     speedups = [_speedup(scenario) for _, scenario in _scenarios(run_1m)]
     load_1m = _with_partners(_get(results, "engine_load", "runs") or [], 1_000_000)
+    shortlist = _get(results, "shortlist_recall", "run")
+    shortlist_recalls = [row.get("recall_at_pool") for row in _get(shortlist, "filters") or []]
     return [
         _check(
             "ingest 100k partners < 60 s",
@@ -249,6 +251,13 @@ def checks(results: dict[str, Record]) -> list[Check]:
             lambda recall: f"{recall:.3f} ({index_kind})",
         ),
         _check(
+            "shortlist: ≥ 0.98 of the full scan's candidates, real vectors (every filter)",
+            "shortlist_recall",
+            min((r for r in shortlist_recalls if _is_number(r)), default=None),
+            lambda recall: recall >= 0.98,
+            lambda recall: f"{recall:.3f} at {_number(_get(shortlist, 'partners'), ',.0f')}",
+        ),
+        _check(
             "1M: resident memory ≤ 2 GB",
             "recommend_latency",
             _get(run_1m, "rss_mib"),
@@ -308,6 +317,29 @@ def _engine_load(record: Record) -> list[str]:
         "(the snapshot moved aside). Medians after one warm-up load."
     )
     header = ["partners", "from", "loads", "wall", "CPU", "resident"]
+    return [about, "", *_table(header, rows)]
+
+
+def _shortlist(record: Record) -> list[str]:
+    run = record.get("run") or {}
+    rows = [
+        [
+            _number(row.get("share"), ".0%"),
+            f"{_number(row.get('recall_at_pool'), '.3f')} "
+            f"({_number(row.get('min_recall_at_pool'), '.2f')})",
+            _number(row.get("top10_agreement"), ".3f"),
+            _ms(_get(row, "ms", "full scan"), "p50", "p99"),
+            _ms(_get(row, "ms", "shortlist"), "p50", "p99"),
+        ]
+        for row in run.get("filters", [])
+    ]
+    about = (
+        f"{_number(run.get('partners'), ',.0f')} partners embedded for real "
+        f"({run.get('embedder', NOT_MEASURED)}), {_number(run.get('queries'), 'd')} judged deal "
+        f"texts, the engine's pool of {_number(run.get('pool'), 'd')}: the wide search through "
+        "the fast-scan shortlist against the full scan of the same 8-bit index, random filters."
+    )
+    header = ["filter passes", "recall (worst deal)", "first 10 agree", "full scan", "shortlist"]
     return [about, "", *_table(header, rows)]
 
 
@@ -523,6 +555,12 @@ SECTIONS = (
         _writes,
     ),
     Section("engine_load", "Engine load", "python -m bench.engine_load", _engine_load),
+    Section(
+        "shortlist_recall",
+        "Shortlist against the full scan",
+        "python -m bench.shortlist_recall",
+        _shortlist,
+    ),
     Section("http_load", "HTTP recommend on loopback", "python -m bench.http_load", _http),
     Section("index_choice", "FAISS index choice", "python -m bench.index_choice", _index_choice),
     Section("e2e_100k", "CLI end to end, 100k partners", "see the JSON", _e2e),

@@ -248,3 +248,22 @@ def test_the_engine_load_at_1m_is_judged_on_the_snapshot_against_20_s(tmp_path: 
     only_100k = {"runs": [run(100_000, 1.5)]}
     rendered = render(load(_write(tmp_path, engine_load=only_100k)))
     assert _target_row(rendered, "1M: engine load from the snapshot ≤ 20 s")[2] == "—"
+
+
+def test_the_shortlist_is_judged_on_its_worst_filter_and_tabulated(tmp_path: Path) -> None:
+    def row(share: float, recall: float) -> dict[str, object]:
+        ms = {"p50_ms": 1.25, "p99_ms": 3.5}
+        return {
+            "share": share,
+            "recall_at_pool": recall,
+            "min_recall_at_pool": 0.9,
+            "top10_agreement": 0.999,
+            "ms": {"full scan": {"p50_ms": 6.0, "p99_ms": 9.0}, "shortlist": ms},
+        }
+
+    run = {"partners": 100_000, "embedder": "use", "queries": 200, "pool": 100}
+    record = {"run": {**run, "filters": [row(1.0, 0.993), row(0.5, 0.975)]}}
+    rendered = render(load(_write(tmp_path, shortlist_recall=record)))
+    target = "shortlist: ≥ 0.98 of the full scan's candidates, real vectors (every filter)"
+    assert _target_row(rendered, target)[1:3] == ["0.975 at 100,000", "✘"]
+    assert "| 50% | 0.975 (0.90) | 0.999 | 6.0 / 9.0 ms | 1.2 / 3.5 ms |" in rendered
