@@ -259,16 +259,17 @@ class PartnerIndex:
         """
         total = len(self)
         if total and allowed >= WIDE_SEARCH_SHARE * total:
-            if self._shortlist is not None:
-                wide = min(total, int(k * total / allowed * SHORTLIST_FACTOR) + 16)
-                rows, scores = self._shortlisted(query, wide, packed)
+            shortlisted = int(k * total / allowed * SHORTLIST_FACTOR) + 16
+            if self._shortlist is not None and shortlisted < total:
+                rows, scores = self._shortlisted(query, shortlisted, packed)
+                if len(rows) >= k:
+                    return rows[:k], scores[:k]
             else:
                 wide = min(total, int(k * total / allowed * 2) + 16)
                 rows, scores = self.search(query, wide)
                 keep = _in_bitmap(rows, packed)
-                rows, scores = rows[keep], scores[keep]
-            if len(rows) >= k or wide >= total:
-                return rows[:k], scores[:k]
+                if keep.sum() >= k or wide >= total:
+                    return rows[keep][:k], scores[keep][:k]
         return self.search(query, k, allowed=packed_selector(packed))
 
     def _shortlisted(

@@ -72,6 +72,16 @@ def test_wide_search_through_the_shortlist_finds_what_the_full_scan_finds(
     assert np.mean(recalls) >= 0.85, recalls
 
 
+def test_a_search_that_would_shortlist_everyone_scans_instead(vectors: np.ndarray) -> None:
+    plain, short, row_ids = _pair(vectors)
+    short.upsert(int(row_ids[0]), vectors[1])  # the shortlist now holds more codes than rows
+    plain.upsert(int(row_ids[0]), vectors[1])
+    packed, allowed = _everyone(row_ids)
+    for k in (400, len(vectors)):  # 16 x 400 candidates > 4,000 partners
+        expected = plain.search_allowed(vectors[2], k, packed, allowed)[0]
+        assert short.search_allowed(vectors[2], k, packed, allowed)[0].tolist() == expected.tolist()
+
+
 def test_partners_written_after_the_build_are_found_at_their_new_vectors(
     vectors: np.ndarray,
 ) -> None:
