@@ -40,7 +40,7 @@ KINDS: tuple[str, ...] = ("flat", "sq8")
 # from this share of rows allowed, search unrestricted and cut (see PartnerIndex.search_allowed)
 WIDE_SEARCH_SHARE = 0.3
 # a shortlisted search re-scores this many times the neighbours it needs
-SHORTLIST_FACTOR = 16
+SHORTLIST_FACTOR = 32
 
 
 class IndexLoadError(RuntimeError):
