@@ -8,7 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from matcher.embedding.base import FakeEmbedder
+from matcher.engine.build import build_engine
 from matcher.engine.index import PartnerIndex, packed_selector, read_manifest
+from matcher.engine.service import MatchingService
+from matcher.ingest import ingest
+from matcher.ipp.base import NeutralScorer
+from matcher.schemas import Deal, Partner
+from matcher.settings import Settings
+from matcher.store import Store
+from training.simulate import simulate
 
 DIM = 128
 N = 4_000
@@ -139,3 +148,30 @@ def test_a_damaged_shortlist_is_left_out_and_every_search_scans_the_index(
     query = vectors[5]
     expected, _ = plain.search(query, 40, allowed=packed_selector(packed))
     assert loaded.search_allowed(query, 40, packed, allowed)[0].tolist() == expected.tolist()
+
+
+def test_a_service_on_a_shortlisted_index_finds_a_partner_written_live(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    simulate(tmp_path / "sim", n_partners=300, n_deals=10, n_judged=5, seed=11)
+    ingest(store, "partners", tmp_path / "sim" / "partners.csv")
+    # 8-bit codes with a shortlist, and a pool (5, top_k 3) small enough that wide searches
+    # use it: 5 x 32 + 16 candidates < 301 partners
+    tuned = settings.model_copy(
+        update={"index_exact_max": 50, "index_shortlist_min": 100, "recommend_candidates": 5}
+    )
+    build_engine(store, FakeEmbedder(), NeutralScorer(), tuned)
+    service = MatchingService(store, tuned, FakeEmbedder(), NeutralScorer)
+    service.start()  # loads the saved index and its shortlist
+    assert service._require_engine().index.shortlisted
+    late = Partner(
+        partner_id="P-LATE",
+        name="Late",
+        partner_type="consultancy",
+        description="wombat logistics routing",
+        countries=["AU"],
+    )
+    service.upsert_partner(late)
+    deal = Deal(description="wombat logistics routing", strict=False, top_k=3)
+    answer = service.recommend(deal)
+    assert answer["results"][0]["partner_id"] == "P-LATE"
