@@ -262,8 +262,12 @@ class MatchingService:
     def upsert_partner(self, partner: Partner) -> None:
         """Store a partner and make it findable at once (index updated in place).
 
-        Its vector is stored before the partner is, so no other process ever embeds it.
+        Its vector is stored before the partner is, so no other process ever embeds it. The
+        text embedded is that of the partner as the store will read it back: one made with
+        ``model_copy`` skipped the validators (a description's spaces unstripped), and a vector
+        for other text would leave the write out of every engine ("no stored vector").
         """
+        partner = Partner.model_validate(partner.model_dump(mode="json"))
         embed_texts_cached(self.store, self.embedder, [partner_text(partner)])
         self.store.upsert_partners([partner])
         self.catch_up()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from matcher.embedding.base import FakeEmbedder
 from matcher.engine.service import MatchingService
@@ -99,3 +101,20 @@ def test_the_embedding_model_is_used_once_before_the_service_says_ready(
     service.start()
     assert service.ready
     assert embedder.ready_at_calls[:1] == [False]
+
+
+def test_a_partner_made_without_validation_is_served_as_the_store_reads_it(
+    store: Store, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.upsert_partners([_partner("P-1", "ERP migration"), _partner("P-2", "HIPAA audits")])
+    service = MatchingService(store, settings, FakeEmbedder(), NeutralScorer)
+    service.start()
+    # model_copy skips the validators: the store strips the description's spaces
+    copied = _partner("P-1", "ERP migration").model_copy(
+        update={"partner_id": "P-3", "description": "  wombat routing  "}
+    )
+    with caplog.at_level(logging.WARNING, logger="matcher.engine.service"):
+        service.upsert_partner(copied)
+    assert "no stored vector" not in caplog.text
+    found = service.recommend(Deal(description="wombat routing", strict=False))["results"]
+    assert [result["partner_id"] for result in found][:1] == ["P-3"]  # type: ignore[index]
