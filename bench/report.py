@@ -368,8 +368,9 @@ def _embed(record: Record) -> list[str]:
         ]
         for run in record.get("runs", [])
     ]
-    header = ["backend", "profiles", "runs", "profiles/s", "one query p50 / p99", "cosine to first"]
-    return _table(header, rows)
+    header = ["backend", "profiles", "runs", "profiles/s", "one query p50 / p99", "cosine to first*"]
+    note = "*mean cosine to the vectors of the first backend of the same model (— for that one)"
+    return [*_table(header, rows), "", note]
 
 
 def _recommend(record: Record) -> list[str]:
