@@ -369,7 +369,7 @@ def _embed(record: Record) -> list[str]:
         for run in record.get("runs", [])
     ]
     header = ["backend", "profiles", "runs", "profiles/s", "one query p50 / p99", "cosine*"]
-    note = "*mean cosine to the vectors of the first backend of the same model (— for that one)"
+    note = "*mean cosine to the vectors of the first backend of the same model (none for that one)"
     return [*_table(header, rows), "", note]
 
 
