@@ -2,8 +2,9 @@
 against the full scan of the same 8-bit index.
 
 A simulated home of ``--partners`` partners, every one embedded for real with the default
-embedder (prepared and cached under ``--work``; the vectors come from the store's cache), is
-indexed twice with ``PartnerIndex.build``: 8-bit codes alone, and with the shortlist
+embedder (prepared and cached under ``--work``, apart from the latency benchmarks' homes, whose
+vectors are mostly replicated; the vectors come from the store's cache), is indexed twice with
+``PartnerIndex.build``: 8-bit codes alone, and with the shortlist
 (``matcher/engine/shortlist.py``). The queries are the embedded texts of the simulated judged
 deals. Each is searched with random filters passing 100 %, 50 % and 30 % of the partners (the
 shortlist serves only filters passing 30 % or more; narrower ones scan either way), for the
@@ -134,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--work", type=Path, default=Path("var/bench"))
+    # not var/bench: its homes hold replicated vectors, and each reuses the index it finds
+    parser.add_argument("--work", type=Path, default=Path("var/bench/real-vectors"))
     parser.add_argument("--out", type=Path, default=results_path("shortlist_recall.json", False))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
