@@ -157,6 +157,11 @@ def _check(
     return Check(target, describe(float(value)), meets(float(value)), source)
 
 
+def _least(values: list[Any]) -> float | None:
+    """The smallest of the figures measured among ``values`` (``None`` if none was)."""
+    return min((value for value in values if _is_number(value)), default=None)
+
+
 def _chosen_recalls(index_choice: Record | None, chosen: object) -> list[float]:
     """Recall@10 of the index kind in use under every filter (and every search setting)."""
     return [
@@ -253,7 +258,7 @@ def checks(results: dict[str, Record]) -> list[Check]:
         _check(
             "shortlist: ≥ 0.98 of the full scan's candidates, real vectors (every filter)",
             "shortlist_recall",
-            min((r for r in shortlist_recalls if _is_number(r)), default=None),
+            _least(shortlist_recalls),
             lambda recall: recall >= 0.98,
             lambda recall: f"{recall:.3f} at {_number(_get(shortlist, 'partners'), ',.0f')}",
         ),
@@ -274,7 +279,7 @@ def checks(results: dict[str, Record]) -> list[Check]:
         _check(
             "1M: ≥ 5× faster than naive (median, slowest scenario)",
             "recommend_latency",
-            min((s for s in speedups if _is_number(s)), default=None),
+            _least(speedups),
             lambda speedup: speedup >= 5,
             lambda speedup: f"{speedup:.1f}×",
         ),
