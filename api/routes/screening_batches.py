@@ -12,6 +12,7 @@ import io
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi import Path as PathParam
@@ -276,12 +277,20 @@ def batch_csv(
     for prospect in batches.batch_prospects(store, batch_id, filters):
         writer.writerow(batches.csv_row(prospect))
     stem = Path(batch["name"]).stem if batch["name"].endswith((".csv", ".jsonl")) else batch["name"]
-    filename = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in stem)
     return Response(
         buffer.getvalue(),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="scored-{filename or "batch"}.csv"'},
+        headers={"Content-Disposition": _attachment(f"scored-{stem or 'batch'}.csv")},
     )
+
+
+def _attachment(filename: str) -> str:
+    """A ``Content-Disposition`` naming the download ``filename`` (RFC 6266): an ASCII
+    ``filename`` for every client and the exact one, UTF-8, as ``filename*``. HTTP headers are
+    Latin-1: a batch named "Åland leads" sent raw failed the download with a 500."""
+    kept = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in filename)
+    ascii_name = "".join(ch if ch.isascii() else "-" for ch in kept)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(kept, safe='')}"
 
 
 @router.patch("/{batch_id}/prospects/{partner_id}", response_model=BatchProspect)

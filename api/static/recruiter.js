@@ -401,7 +401,12 @@ async function download() {
   try {
     const response = await api(batchUrl(`/csv?${params}`), { key: currentKey(), raw: true });
     const disposition = response.headers.get("Content-Disposition") || "";
-    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] || "scored-prospects.csv";
+    // the exact name is the UTF-8 `filename*`; `filename` is its ASCII stand-in
+    const exact = /filename\*=UTF-8''([^;]+)/.exec(disposition)?.[1];
+    const filename =
+      (exact && decodeURIComponent(exact)) ||
+      /filename="([^"]+)"/.exec(disposition)?.[1] ||
+      "scored-prospects.csv";
     const url = URL.createObjectURL(await response.blob());
     const link = el("a", { href: url, download: filename, hidden: true });
     document.body.append(link);

@@ -162,6 +162,22 @@ def test_unknown_batches_and_bad_queries(sample_api, batch) -> None:
     assert empty.status_code == 422 and "required column" in empty.json()["detail"]
 
 
+def test_a_batch_named_beyond_latin_1_downloads_under_its_name(sample_api) -> None:
+    client, headers = sample_api.client, sample_api.headers["recruiter"]
+    made = client.post(
+        "/v1/screening-batches",
+        json=[{"partner_id": "N-9", "name": "Json Co", "partner_type": "isv"}],
+        params={"name": "Ābo leads €.csv"},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    exported = client.get(f"/v1/screening-batches/{made.json()['batch_id']}/csv", headers=headers)
+    assert exported.status_code == 200, exported.text
+    disposition = exported.headers["content-disposition"]
+    assert 'filename="scored--bo-leads--.csv"' in disposition
+    assert "filename*=UTF-8''scored-%C4%80bo-leads--.csv" in disposition
+
+
 def test_batches_list_newest_first_and_delete(sample_api) -> None:
     client, headers = sample_api.client, sample_api.headers["admin"]
     made = client.post(
