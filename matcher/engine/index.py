@@ -156,7 +156,7 @@ class PartnerIndex:
 
         Exact flat inner product up to ``exact_max`` vectors; above, an 8-bit scalar-quantised
         flat index trained on (a sample of) the vectors. From ``shortlist_min`` vectors (none
-        if ``None``) a fast-scan shortlist is built beside it (~5 s at 1M).
+        if ``None``) a fast-scan shortlist is built beside it (~3 s more at 1M).
         """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         row_ids = np.ascontiguousarray(row_ids, dtype=np.int64)

@@ -67,7 +67,7 @@ def _one_blas_thread() -> AbstractContextManager[object]:
     """BLAS on one thread for a recommendation: its matrix products are small (a query against
     a few hundred candidates), and a second OpenBLAS thread barely shortens them but spins
     after each; requests already run side by side. At 100k partners a recommendation's CPU
-    went 21.1 -> 14.7 ms (wall 15.8 -> 14.0 ms). The embedder limits itself the same way."""
+    went 21.1 -> 14.8 ms (wall 15.8 -> 13.9 ms). The embedder limits itself the same way."""
     return _blas().limit(limits=1, user_api="blas")
 
 

@@ -263,9 +263,10 @@ class MatchingService:
         """Store a partner and make it findable at once (index updated in place).
 
         Its vector is stored before the partner is, so no other process ever embeds it. The
-        text embedded is that of the partner as the store will read it back: one made with
-        ``model_copy`` skipped the validators (a description's spaces unstripped), and a vector
-        for other text would leave the write out of every engine ("no stored vector").
+        partner is normalised first, as every stored profile must be (``Partner.from_stored``
+        trusts it; ``Store.get_partner_row`` validates it again): one made with ``model_copy``
+        skipped the validators (a description's spaces unstripped), was stored so, and its
+        vector was for other text than the one replaying engines read ("no stored vector").
         """
         partner = Partner.model_validate(partner.model_dump(mode="json"))
         embed_texts_cached(self.store, self.embedder, [partner_text(partner)])
