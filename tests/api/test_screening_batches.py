@@ -162,15 +162,21 @@ def test_unknown_batches_and_bad_queries(sample_api, batch) -> None:
     assert empty.status_code == 422 and "required column" in empty.json()["detail"]
 
 
-def test_a_batch_named_beyond_latin_1_downloads_under_its_name(sample_api) -> None:
-    client, headers = sample_api.client, sample_api.headers["recruiter"]
+def _one_prospect_batch(client: TestClient, headers: dict[str, str], name: str) -> Any:
+    """A batch of one prospect posted as JSON under ``name``; the response, checked created."""
     made = client.post(
         "/v1/screening-batches",
         json=[{"partner_id": "N-9", "name": "Json Co", "partner_type": "isv"}],
-        params={"name": "Ābo leads €.csv"},
+        params={"name": name},
         headers=headers,
     )
     assert made.status_code == 201, made.text
+    return made
+
+
+def test_a_batch_named_beyond_latin_1_downloads_under_its_name(sample_api) -> None:
+    client, headers = sample_api.client, sample_api.headers["recruiter"]
+    made = _one_prospect_batch(client, headers, "Ābo leads €.csv")
     exported = client.get(f"/v1/screening-batches/{made.json()['batch_id']}/csv", headers=headers)
     assert exported.status_code == 200, exported.text
     disposition = exported.headers["content-disposition"]
@@ -180,13 +186,7 @@ def test_a_batch_named_beyond_latin_1_downloads_under_its_name(sample_api) -> No
 
 def test_batches_list_newest_first_and_delete(sample_api) -> None:
     client, headers = sample_api.client, sample_api.headers["admin"]
-    made = client.post(
-        "/v1/screening-batches",
-        json=[{"partner_id": "N-9", "name": "Json Co", "partner_type": "isv"}],
-        params={"name": "From JSON"},
-        headers=headers,
-    )
-    assert made.status_code == 201, made.text
+    made = _one_prospect_batch(client, headers, "From JSON")
     listed = client.get("/v1/screening-batches", headers=headers).json()
     assert listed["batches"][0]["name"] == "From JSON"
     assert listed["batches"][0]["status_counts"]["new"] == 1

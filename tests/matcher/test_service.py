@@ -116,5 +116,7 @@ def test_a_partner_made_without_validation_is_served_as_the_store_reads_it(
     with caplog.at_level(logging.WARNING, logger="matcher.engine.service"):
         service.upsert_partner(copied)
     assert "no stored vector" not in caplog.text
+    row_id, _ = store.get_partner_row("P-3") or (0, None)
+    assert store.get_partners_by_row([row_id])[row_id].description == "wombat routing"
     found = service.recommend(Deal(description="wombat routing", strict=False))["results"]
     assert [result["partner_id"] for result in found][:1] == ["P-3"]  # type: ignore[index]

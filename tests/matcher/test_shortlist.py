@@ -175,3 +175,8 @@ def test_a_service_on_a_shortlisted_index_finds_a_partner_written_live(
     deal = Deal(description="wombat logistics routing", strict=False, top_k=3)
     answer = service.recommend(deal)
     assert answer["results"][0]["partner_id"] == "P-LATE"
+    # found by the vector search itself, through the shortlist (BM25 alone would find it too)
+    engine = service._require_engine()
+    query = FakeEmbedder().embed([deal.description or ""])[0]
+    rows, _ = engine.semantic_search(query, 5, engine.filter(deal))
+    assert engine.columns.row_of["P-LATE"] in rows.tolist()
